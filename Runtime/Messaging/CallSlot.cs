@@ -1,0 +1,73 @@
+using System.Threading.Tasks.Sources;
+using ProcessGrid.Runtime.Timers;
+
+namespace ProcessGrid.Runtime.Messaging;
+
+/// <summary>
+/// The caller's side of one call: the awaited value, the reply target the callee answers through, and the call's
+/// timeout entry in the timer wheel, all in one object, so a call allocates this, its envelope, and nothing else.
+/// </summary>
+/// <remarks>
+/// The first of reply, failure and timeout wins (the <see cref="TimerEntry"/> state word); the others are ignored.
+/// The caller's continuation is queued to the thread pool rather than run on the callee's thread, so a callee that
+/// replies and carries on is never held up by its caller's code.
+/// </remarks>
+internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, IReplyTarget
+{
+    private ManualResetValueTaskSourceCore<TReply> _core;
+    private readonly Pid? _target;
+
+    public CallSlot(Pid? target)
+    {
+        _target = target;
+        _core.RunContinuationsAsynchronously = true;
+    }
+
+    /// <summary>The awaitable the caller gets.</summary>
+    public ValueTask<TReply> Task => new(this, _core.Version);
+
+    /// <inheritdoc />
+    public bool Reply(long token, object? reply)
+    {
+        if (!TryComplete(Fired))
+        {
+            return false;
+        }
+        if (reply is TReply typed)
+        {
+            _core.SetResult(typed);
+        }
+        else if (reply is null && default(TReply) is null)
+        {
+            _core.SetResult(default!);
+        }
+        else
+        {
+            _core.SetException(new InvalidCastException(
+                $"The call to {_target} was answered with {reply?.GetType().FullName ?? "null"}, but the caller expected {typeof(TReply).FullName}. " +
+                "Call with the reply type the callee returns (or with object)."));
+        }
+        return true;
+    }
+
+    /// <inheritdoc />
+    public bool Fail(long token, ExitReason reason)
+    {
+        if (!TryComplete(Fired))
+        {
+            return false;
+        }
+        _core.SetException(new CallException(_target, reason));
+        return true;
+    }
+
+    /// <summary>The timeout: the wheel has already claimed the entry, so complete it directly.</summary>
+    protected override void Fire() => _core.SetException(new CallException(_target, ExitReason.Timeout));
+
+    TReply IValueTaskSource<TReply>.GetResult(short token) => _core.GetResult(token);
+
+    ValueTaskSourceStatus IValueTaskSource<TReply>.GetStatus(short token) => _core.GetStatus(token);
+
+    void IValueTaskSource<TReply>.OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
+}

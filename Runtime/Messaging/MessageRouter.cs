@@ -1,0 +1,128 @@
+using ProcessGrid.Runtime.Processes;
+
+namespace ProcessGrid.Runtime.Messaging;
+
+/// <summary>
+/// Decides where a message or signal for a pid goes: a local process (the pid's cached cell, or a table lookup), a
+/// virtual process's activation, or another node. The one place that knows local from remote, so processes and the
+/// API never do.
+/// </summary>
+/// <remarks>
+/// Without a cluster, a pid of another node is unreachable: messages to it are dead letters, calls fail with
+/// <c>{nodedown, Node}</c>, links and monitors to it fire with <c>noconnection</c> (as in Erlang when a node cannot be
+/// connected).
+/// </remarks>
+internal sealed class MessageRouter(ProcessNode node)
+{
+    /// <summary>Delivers an envelope to <paramref name="to"/>. Never blocks.</summary>
+    public void Deliver(Pid to, Envelope envelope)
+    {
+        if (to.Cell is ProcessCell cached && (!to.IsVirtual || cached.IsAlive))
+        {
+            cached.Post(envelope);
+            return;
+        }
+        if (to.IsVirtual)
+        {
+            node.Activations.Deliver(to, envelope);
+            return;
+        }
+        if (to.Node == node.Node)
+        {
+            if (to.Creation == node.Creation && node.Table.Find(to.Id) is { } cell)
+            {
+                to.Cell = cell;
+                cell.Post(envelope);
+                return;
+            }
+            Undeliverable(to, envelope, to.Creation == node.Creation
+                ? "noproc: no such process on this node"
+                : "noproc: the pid belongs to an earlier run of this node", ExitReason.NoProc);
+            return;
+        }
+        Undeliverable(to, envelope, $"noconnection: not connected to node {to.Node}", ExitReason.NodeDown(to.Node));
+    }
+
+    /// <summary>Gives up an envelope: a call fails at once with <paramref name="callFailure"/>, anything else is a dead letter.</summary>
+    public void Undeliverable(Pid to, Envelope envelope, string why, ExitReason callFailure)
+    {
+        if (envelope.Kind == EnvelopeKind.Call)
+        {
+            envelope.ReplyTo!.Fail(envelope.ReplyToken, callFailure);
+        }
+        else if (envelope.Kind != EnvelopeKind.Stop)
+        {
+            node.DeadLetters.Report(to.ToString(), envelope.Message!, why);
+        }
+    }
+
+    /// <summary>The live local process behind a pid (for a virtual pid: its activation, activating it when <paramref name="activate"/>).</summary>
+    private ProcessCell? Resolve(Pid pid, bool activate)
+    {
+        if (pid.IsVirtual)
+        {
+            if (!activate)
+            {
+                return node.Activations.Find(pid);
+            }
+            try
+            {
+                return node.Activations.GetOrActivate(pid);
+            }
+            catch (InvalidOperationException)
+            {
+                return null;
+            }
+        }
+        if (pid.Cell is ProcessCell cached)
+        {
+            return cached;
+        }
+        if (pid.Node == node.Node && pid.Creation == node.Creation && node.Table.Find(pid.Id) is { } cell)
+        {
+            pid.Cell = cell;
+            return cell;
+        }
+        return null;
+    }
+
+    private bool IsRemote(Pid pid) => !pid.IsVirtual && pid.Node != node.Node;
+
+    /// <summary>Sends an exit signal from <paramref name="from"/> (whose cell, when local, is <paramref name="fromCell"/>).</summary>
+    public void SendExitSignal(Pid from, ProcessCell? fromCell, Pid to, ExitReason reason, bool viaLink)
+    {
+        Resolve(to, activate: false)?.ReceiveExitSignal(from, reason, viaLink);
+    }
+
+    /// <summary>Asks <paramref name="target"/> to record a link to <paramref name="from"/>. Returns the failure reason, or null when linked.</summary>
+    public ExitReason? AcceptLink(Pid target, Pid from, ProcessCell fromCell)
+    {
+        if (IsRemote(target))
+        {
+            return ExitReason.NoConnection;
+        }
+        var cell = Resolve(target, activate: true);
+        return cell is not null && cell.AcceptLink(from, fromCell) ? null : ExitReason.NoProc;
+    }
+
+    /// <summary>Removes <paramref name="from"/> from <paramref name="target"/>'s links.</summary>
+    public void RemoveLink(Pid target, Pid from) => Resolve(target, activate: false)?.RemoveLink(from);
+
+    /// <summary>Records a monitor on <paramref name="target"/>. Returns the failure reason (for an immediate Down), or null.</summary>
+    public ExitReason? AddWatcher(Pid target, long monitorRef, object watcher)
+    {
+        if (IsRemote(target))
+        {
+            return ExitReason.NoConnection;
+        }
+        var cell = Resolve(target, activate: true);
+        return cell is not null && cell.AddWatcher(monitorRef, watcher) ? null : ExitReason.NoProc;
+    }
+
+    /// <summary>Removes a monitor from <paramref name="target"/>.</summary>
+    public void RemoveWatcher(Pid target, long monitorRef) => Resolve(target, activate: false)?.RemoveWatcher(monitorRef);
+
+    /// <summary>Delivers a <see cref="Down"/> to the process that holds the monitor.</summary>
+    public void DeliverDown(Pid watcher, MonitorRef monitorRef, Pid target, ExitReason reason) =>
+        Resolve(watcher, activate: false)?.DeliverDown(monitorRef, target, reason);
+}
