@@ -49,6 +49,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
         SystemPid = Pid.ForSpawned(Node, Creation, 1);
         SystemPid.Host = this;
         DeadLetterOffice = new DeadLetterOffice(loggers.CreateLogger("ProcessGrid.DeadLetters"), options.DeadLetterLogLinesPerSecond);
+        Table = new ProcessTable(() => Interlocked.Read(ref _nextId));
         Router = new MessageRouter(this);
         Timers = new TimerWheel(options.TimerResolution);
         Activations = new VirtualActivations(this, options.VirtualProcessIdleTimeout, options.VirtualProcessCollectionQuantum);
@@ -89,7 +90,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
 
     internal TimerWheel Timers { get; }
 
-    internal ProcessTable Table { get; } = new();
+    internal ProcessTable Table { get; }
 
     internal LocalRegistry Names { get; } = new();
 

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+using ProcessGrid.Runtime;
+using ProcessGrid.Runtime.Hosting;
+
+namespace ProcessGrid.Bench;
+
+/// <summary>
+/// Single-node figures, each measured like its Erlang/OTP counterpart: processes sending to processes, a process
+/// calling a GenServer, a process spawning processes, and the memory of an idle process.
+/// </summary>
+internal static class LocalBenchmarks
+{
+    private sealed record Stop(Pid ReplyTo);
+
+    private sealed class EchoServer : GenServer
+    {
+        protected override ValueTask<object?> HandleCallAsync(object request, CallFrom from) => new(request);
+    }
+
+    public static async Task RunAsync(bool quick)
+    {
+        var node = ProcessNode.Start(new ProcessGridOptions { NodeName = "bench@localhost" });
+        try
+        {
+            var messages = quick ? 2_000_000 : 20_000_000;
+            await SendAsync(node, senders: 1, messages / 4); // warm-up: JIT, tiering, thread pool
+            Figures.Print("local.send.1", await SendAsync(node, senders: 1, messages), "msgs/s");
+            Figures.Print("local.send.4", await SendAsync(node, senders: 4, messages), "msgs/s");
+
+            var calls = quick ? 300_000 : 3_000_000;
+            await CallAsync(node, calls / 4);
+            var (rate, p50, p99) = await CallAsync(node, calls);
+            Figures.Print("local.call.rate", rate, "calls/s");
+            Figures.Print("local.call.p50_us", p50, "us");
+            Figures.Print("local.call.p99_us", p99, "us");
+
+            var spawns = quick ? 200_000 : 1_000_000;
+            await SpawnAsync(node, spawns / 4);
+            Figures.Print("local.spawn.rate", await SpawnAsync(node, spawns), "procs/s");
+
+            Figures.Print("local.mem.per_proc_bytes", await MemoryPerProcessAsync(node, 100_000), "bytes");
+        }
+        finally
+        {
+            await node.StopAsync();
+        }
+    }
+
+    /// <summary>Senders each send their share of <paramref name="total"/> integers to one receiver; msgs/s until the receiver has them all.</summary>
+    private static async Task<double> SendAsync(ProcessNode node, int senders, int total)
+    {
+        var perSender = total / senders;
+        var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var stopwatch = new Stopwatch();
+        var receiver = node.Spawn(async ctx =>
+        {
+            var expected = perSender * senders;
+            for (var i = 0; i < expected; i++)
+            {
+                await ctx.Receive();
+            }
+            done.SetResult(stopwatch.Elapsed);
+        });
+        var ready = new CountdownEvent(senders);
+        for (var s = 0; s < senders; s++)
+        {
+            node.Spawn(async ctx =>
+            {
+                ready.Signal();
+                await start.Task;
+                var message = (object)1;
+                for (var i = 0; i < perSender; i++)
+                {
+                    ctx.Send(receiver, message);
+                }
+            });
+        }
+        ready.Wait();
+        stopwatch.Start();
+        start.SetResult();
+        var elapsed = await done.Task;
+        return perSender * senders / elapsed.TotalSeconds;
+    }
+
+    /// <summary>One process calls an echo GenServer <paramref name="count"/> times in a row; rate and latency percentiles.</summary>
+    private static async Task<(double Rate, double P50Us, double P99Us)> CallAsync(ProcessNode node, int count)
+    {
+        var server = await node.StartAsync<EchoServer>();
+        var samples = new long[count];
+        var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
+        node.Spawn(async ctx =>
+        {
+            var request = (object)1;
+            var total = Stopwatch.StartNew();
+            for (var i = 0; i < count; i++)
+            {
+                var before = Stopwatch.GetTimestamp();
+                await ctx.Call<object>(server, request);
+                samples[i] = Stopwatch.GetTimestamp() - before;
+            }
+            done.SetResult(total.Elapsed);
+        });
+        var elapsed = await done.Task;
+        node.Exit(server, ExitReason.Kill);
+        Array.Sort(samples);
+        var toMicros = 1_000_000.0 / Stopwatch.Frequency;
+        return (count / elapsed.TotalSeconds, Figures.Percentile(samples, 0.50) * toMicros, Figures.Percentile(samples, 0.99) * toMicros);
+    }
+
+    /// <summary>One process spawns <paramref name="count"/> processes that each start and wait for a message; procs/s until all have started.</summary>
+    private static async Task<double> SpawnAsync(ProcessNode node, int count)
+    {
+        var started = 0;
+        var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var children = new Pid[count];
+        Func<IProcessContext, Task> child = async ctx =>
+        {
+            if (Interlocked.Increment(ref started) == count)
+            {
+                allStarted.SetResult();
+            }
+            await ctx.Receive<Stop>();
+        };
+        var stopwatch = Stopwatch.StartNew();
+        node.Spawn(ctx =>
+        {
+            for (var i = 0; i < count; i++)
+            {
+                children[i] = ctx.Spawn(child);
+            }
+            return Task.CompletedTask;
+        });
+        await allStarted.Task;
+        var elapsed = stopwatch.Elapsed;
+        StopAll(node, children);
+        return count / elapsed.TotalSeconds;
+    }
+
+    /// <summary>Heap growth per idle process (started, waiting in a receive), over <paramref name="count"/> processes.</summary>
+    private static async Task<double> MemoryPerProcessAsync(ProcessNode node, int count)
+    {
+        // Processes killed by earlier figures unwind on the thread pool after they leave the tables: let them finish.
+        await Eventually(() => node.Processes().Count == 0 && ThreadPool.PendingWorkItemCount == 0);
+        var started = 0;
+        var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        Func<IProcessContext, Task> idle = async ctx =>
+        {
+            if (Interlocked.Increment(ref started) == count)
+            {
+                allStarted.SetResult();
+            }
+            await ctx.Receive<Stop>();
+        };
+        var children = new Pid[count];
+        var before = HeapAfterFullCollection();
+        for (var i = 0; i < count; i++)
+        {
+            children[i] = node.Spawn(idle);
+        }
+        await allStarted.Task;
+        await Eventually(() => ThreadPool.PendingWorkItemCount == 0);
+        var after = HeapAfterFullCollection();
+        GC.KeepAlive(children);
+        StopAll(node, children);
+        // The pid array belongs to the benchmark, not to the processes.
+        return (after - before - (double)count * IntPtr.Size) / count;
+    }
+
+    private static void StopAll(ProcessNode node, Pid[] pids)
+    {
+        foreach (var pid in pids)
+        {
+            node.Exit(pid, ExitReason.Kill);
+        }
+    }
+
+    private static long HeapAfterFullCollection()
+    {
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        GC.WaitForPendingFinalizers();
+        GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+        return GC.GetTotalMemory(forceFullCollection: true);
+    }
+
+    private static async Task Eventually(Func<bool> condition)
+    {
+        while (!condition())
+        {
+            await Task.Delay(10);
+        }
+    }
+}
