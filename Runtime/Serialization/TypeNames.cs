@@ -1,0 +1,54 @@
+using System.Collections.Concurrent;
+using System.Text;
+
+namespace ProcessGrid.Runtime.Serialization;
+
+/// <summary>
+/// Names types on the wire as <c>Namespace.Type, Assembly</c>, without versions, cultures or keys (recursively for
+/// generic arguments), so that nodes running different builds of the same assembly still understand each other.
+/// Both directions are cached.
+/// </summary>
+internal static class TypeNames
+{
+    private static readonly ConcurrentDictionary<Type, string> Names = new();
+    private static readonly ConcurrentDictionary<string, Type?> Types = new(StringComparer.Ordinal);
+
+    /// <summary>The wire name of <paramref name="type"/>.</summary>
+    public static string Of(Type type) => Names.GetOrAdd(type, static t => Build(t, new StringBuilder()).ToString());
+
+    /// <summary>The type a wire name stands for, or null when this node cannot load it.</summary>
+    public static Type? Resolve(string name) => Types.GetOrAdd(name, static n => Type.GetType(n, throwOnError: false));
+
+    private static StringBuilder Build(Type type, StringBuilder text)
+    {
+        if (type.IsArray)
+        {
+            var element = type.GetElementType()!;
+            var rank = type.GetArrayRank();
+            BuildQualifiedless(element, text);
+            text.Append('[').Append(',', rank - 1).Append(']');
+            return text.Append(", ").Append(element.Assembly.GetName().Name);
+        }
+        BuildQualifiedless(type, text);
+        return text.Append(", ").Append(type.Assembly.GetName().Name);
+    }
+
+    private static void BuildQualifiedless(Type type, StringBuilder text)
+    {
+        if (!type.IsGenericType)
+        {
+            text.Append(type.FullName);
+            return;
+        }
+        var definition = type.GetGenericTypeDefinition();
+        text.Append(definition.FullName).Append('[');
+        var arguments = type.GetGenericArguments();
+        for (var i = 0; i < arguments.Length; i++)
+        {
+            text.Append(i == 0 ? "[" : ",[");
+            Build(arguments[i], text);
+            text.Append(']');
+        }
+        text.Append(']');
+    }
+}
