@@ -50,7 +50,7 @@ internal sealed class SupervisorProcess : GenServer
         spec.Validate();
         _spec = spec;
         _log = (loggerFactory ?? NullLoggerFactory.Instance).CreateLogger(SupervisorReports.Category);
-        _intensity = new RestartIntensity(spec.Intensity, spec.Period);
+        _intensity = new RestartIntensity(spec.Intensity, spec.Period, TimeProvider.System);
     }
 
     private bool IsSimple => _spec.Strategy == RestartStrategy.SimpleOneForOne;
