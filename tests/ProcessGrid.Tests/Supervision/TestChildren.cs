@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+
 namespace ProcessGrid.Tests.Supervision;
 
 /// <summary>A child reports that it has started (sent at the end of its initialization).</summary>
@@ -40,6 +42,26 @@ public sealed class TestWorker(string id, Pid probe) : GenServer
     protected override ValueTask TerminateAsync(ExitReason reason)
     {
         Context.Send(probe, new Terminated(id, Self, reason));
+        return ValueTask.CompletedTask;
+    }
+}
+
+/// <summary>
+/// A worker that writes its start and termination into a log shared with the test, synchronously, for tests in which
+/// a probe process would not outlive the events (the node's own stop ends the probe too).
+/// </summary>
+public sealed class RecordingWorker(string id, ConcurrentQueue<string> log) : GenServer
+{
+    protected override ValueTask InitAsync()
+    {
+        Context.TrapExit = true;
+        log.Enqueue($"started {id}");
+        return ValueTask.CompletedTask;
+    }
+
+    protected override ValueTask TerminateAsync(ExitReason reason)
+    {
+        log.Enqueue($"terminated {id} {reason}");
         return ValueTask.CompletedTask;
     }
 }
