@@ -169,6 +169,30 @@ public static class LifecycleExpectations
         return terminated;
     }
 
+    /// <summary>
+    /// Asks the supervisor for its children until <paramref name="condition"/> holds. For effects of a child's exit
+    /// that send no message (a child not restarted, a spec removed): a supervisor handles one message at a time, so
+    /// an answer that shows the effect comes after the whole handling of that exit.
+    /// </summary>
+    public static async Task<IReadOnlyList<ChildInfo>> ChildrenWhen(
+        this IProcessGrid grid, Pid supervisor, Func<IReadOnlyList<ChildInfo>, bool> condition, string what)
+    {
+        var until = DateTime.UtcNow + Probe.DefaultWait;
+        while (true)
+        {
+            var children = await grid.WhichChildrenAsync(supervisor);
+            if (condition(children))
+            {
+                return children;
+            }
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"Timed out after {Probe.DefaultWait} waiting until {what}; the children are [{string.Join(", ", children)}].");
+            }
+            await Task.Delay(5, TestContext.Current.CancellationToken);
+        }
+    }
+
     /// <summary>A worker child that reports to <paramref name="probe"/>.</summary>
     public static ChildSpec Worker(string id, Probe probe) => ChildSpec.Worker<TestWorker>(id, id, probe.Pid);
 
