@@ -13,6 +13,9 @@ internal sealed class SupervisedChild(ChildSpec spec, IReadOnlyList<object> args
     /// <summary>The running process, linked to the supervisor; null while the child is not running.</summary>
     public Pid? Pid { get; set; }
 
+    /// <summary>The pid it ran as last; names a dynamic child while it is being restarted.</summary>
+    public Pid? LastPid { get; set; }
+
     /// <summary>True after a failed restart, until the retry starts it (Erlang's <c>{restarting, OldPid}</c>).</summary>
     public bool Restarting { get; set; }
 

@@ -300,15 +300,24 @@ internal sealed class SupervisorProcess : GenServer
 
     private async ValueTask<object> TerminateDynamicChildAsync(Pid pid)
     {
-        if (!IsSimple || !_dynamicByPid.TryGetValue(pid, out var child))
+        if (!IsSimple)
         {
-            // A pid that is no longer alive is taken as already terminated, as supervisor.erl does: the child may have
-            // exited on its own just before the request.
-            return IsSimple && !IsAlive(pid) ? Done.Instance : new Refusal(SupervisorError.NotFound, pid.ToString());
+            return new Refusal(SupervisorError.NotFound, pid.ToString());
         }
-        await ShutdownAsync(child).ConfigureAwait(false);
-        Retire(child);
-        return Done.Instance;
+        if (_dynamicByPid.TryGetValue(pid, out var child))
+        {
+            await ShutdownAsync(child).ConfigureAwait(false);
+            Retire(child);
+            return Done.Instance;
+        }
+        if (_dynamic.FirstOrDefault(candidate => candidate.Restarting && candidate.LastPid == pid) is { } restarting)
+        {
+            Retire(restarting); // Being restarted under its old pid: nothing runs, so forgetting it is enough.
+            return Done.Instance;
+        }
+        // A pid that is no longer alive is taken as already terminated, as supervisor.erl does: the child may have
+        // exited on its own just before the request.
+        return IsAlive(pid) ? new Refusal(SupervisorError.NotFound, pid.ToString()) : Done.Instance;
     }
 
     private async ValueTask<object> RestartChildAsync(string id)
@@ -542,9 +551,13 @@ internal sealed class SupervisorProcess : GenServer
 
     private void ClearPid(SupervisedChild child)
     {
-        if (IsSimple && child.Pid is { } pid)
+        if (child.Pid is { } pid)
         {
-            _dynamicByPid.Remove(pid);
+            child.LastPid = pid;
+            if (IsSimple)
+            {
+                _dynamicByPid.Remove(pid);
+            }
         }
         child.Pid = null;
     }
