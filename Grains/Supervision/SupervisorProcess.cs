@@ -15,9 +15,11 @@ namespace ProcessGrid;
 /// stop), with the parent's reason; and one message at a time, so every restart decision sees a consistent state. What
 /// a gen_server lacks is selective receive, which supervisor.erl uses in exactly one place: to wait for a child's
 /// <c>DOWN</c> while shutting it down. Here that wait is <see cref="IProcessGrid.WhenExited"/>, a monitor that completes
-/// a task instead of queueing a message, so it needs no mailbox at all. The one difference it leaves: supervisor.erl
-/// flushes the <c>EXIT</c> of a child that died just before it was unlinked; here that <c>EXIT</c> stays queued and
-/// is ignored when it comes up, as it comes from a pid that is no longer a child.</para>
+/// a task instead of queueing a message, so it needs no mailbox at all. The one difference it leaves concerns a child
+/// that died just before it was unlinked: supervisor.erl takes that child's reason from its flushed <c>EXIT</c>; here
+/// the watch answers <c>noproc</c>, the child is noted as already gone (a debug line rather than a shutdown_error
+/// report), and its <c>EXIT</c>, still queued, is ignored when it comes up, as it comes from a pid that is no longer a
+/// child.</para>
 /// <para><b>Shutting a child down.</b> Watch it, unlink it (so its exit reaches us only through the watch), then
 /// <c>kill</c> it (brutal kill) or send <c>shutdown</c> and wait up to its timeout before killing it. The reason it exits
 /// with is checked as supervisor.erl does: anything but the expected one is a <c>shutdown_error</c> report.</para>
@@ -171,7 +173,7 @@ internal sealed class SupervisorProcess : GenServer
         List<SupervisedChild> group = _spec.Strategy switch
         {
             RestartStrategy.OneForAll => [.. _children],
-            RestartStrategy.RestForOne => _children.GetRange(_children.IndexOf(child), _children.Count - _children.IndexOf(child)),
+            RestartStrategy.RestForOne => _children[_children.IndexOf(child)..],
             _ => [child],
         };
         await RestartGroupAsync(child, group).ConfigureAwait(false);
@@ -180,7 +182,8 @@ internal sealed class SupervisorProcess : GenServer
     /// <summary>
     /// Terminates the running members of <paramref name="group"/> in reverse start order (dropping temporary ones, which
     /// are never restarted), then starts them in start order. A start that fails marks that child restarting and
-    /// schedules a retry; the ones after it stay stopped until the retry, which restarts from there.
+    /// schedules a retry; the ones after it stay stopped until the retry, a restart of the failed child by the strategy
+    /// (so one_for_all stops and starts all again, rest_for_one starts from the failed child on).
     /// </summary>
     private async ValueTask RestartGroupAsync(SupervisedChild exited, List<SupervisedChild> group)
     {

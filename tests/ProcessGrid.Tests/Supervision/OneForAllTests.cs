@@ -72,4 +72,31 @@ public sealed class OneForAllTests
         node.Send(probe.Pid, "marker");
         await probe.ExpectOnly("marker");
     }
+
+    [Fact]
+    public async Task A_failed_restart_is_retried_by_restarting_all_again()
+    {
+        await using var node = TestNode.Start();
+        var probe = Probe.Spawn(node);
+        var startSwitch = new StartSwitch();
+        var sup = await node.StartSupervisorAsync(new SupervisorSpec(RestartStrategy.OneForAll,
+            [Worker("a", probe), ChildSpec.Worker<FlakyWorker>("f", "f", probe.Pid, startSwitch), Worker("c", probe)]) { Period = TimeSpan.FromHours(1), Intensity = 5 });
+        var a = await probe.ExpectStarted("a");
+        await probe.ExpectStarted("f");
+        await probe.ExpectStarted("c");
+
+        startSwitch.FailNext(1);
+        node.Cast(a.Pid, new StopWith(Crash));
+
+        await probe.ExpectTerminated("a", Crash);
+        await probe.ExpectTerminated("c", ExitReason.Shutdown);
+        await probe.ExpectTerminated("f", ExitReason.Shutdown);
+        await probe.ExpectStarted("a");
+        // "f" fails to start; the retry is a one_for_all restart of its own: "a" is stopped again, then all start.
+        await probe.ExpectTerminated("a", ExitReason.Shutdown);
+        var a3 = await probe.ExpectStarted("a");
+        var f = await probe.ExpectStarted("f");
+        var c = await probe.ExpectStarted("c");
+        Assert.Equal([a3.Pid, f.Pid, c.Pid], (await node.WhichChildrenAsync(sup)).Select(child => child.Pid));
+    }
 }

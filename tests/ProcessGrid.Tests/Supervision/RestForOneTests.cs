@@ -49,4 +49,33 @@ public sealed class RestForOneTests
         node.Send(probe.Pid, "marker");
         await probe.ExpectOnly("marker");
     }
+
+    [Fact]
+    public async Task A_failed_restart_is_retried_from_the_child_that_failed()
+    {
+        await using var node = TestNode.Start();
+        var probe = Probe.Spawn(node);
+        var startSwitch = new StartSwitch();
+        var sup = await node.StartSupervisorAsync(new SupervisorSpec(RestartStrategy.RestForOne,
+            [Worker("a", probe), ChildSpec.Worker<FlakyWorker>("f", "f", probe.Pid, startSwitch), Worker("c", probe)]) { Period = TimeSpan.FromHours(1), Intensity = 5 });
+        var a = await probe.ExpectStarted("a");
+        var f = await probe.ExpectStarted("f");
+        await probe.ExpectStarted("c");
+
+        startSwitch.FailNext(1);
+        node.Cast(f.Pid, new StopWith(Crash));
+
+        await probe.ExpectTerminated("f", Crash);
+        await probe.ExpectTerminated("c", ExitReason.Shutdown);
+        var f2 = await probe.ExpectStarted("f");
+        var c2 = await probe.ExpectStarted("c");
+        Assert.Equal([a.Pid, f2.Pid, c2.Pid], (await node.WhichChildrenAsync(sup)).Select(child => child.Pid));
+        // Two start attempts for "f" (the failed one and the retry), after its first start; "a" was not touched.
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            await probe.Expect<InitAttempt>();
+        }
+        node.Send(probe.Pid, "marker");
+        await probe.ExpectOnly("marker");
+    }
 }
