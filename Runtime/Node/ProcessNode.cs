@@ -41,8 +41,10 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         _options = options;
-        _services = services ?? EmptyServices.Instance;
         var loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        // A node built without a host still hands its logger factory to the process classes it builds, so that
+        // processes which log (a supervisor's reports, say) write where the node itself writes.
+        _services = services ?? new LoggingOnlyServices(loggers);
         Logger = loggers.CreateLogger("ProcessGrid.Node");
         Node = NodeName.Parse(options.NodeName);
         Creation = NodeCreation.Next();
@@ -557,11 +559,9 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
     [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "{Count} virtual processes did not deactivate within the shutdown timeout; ended")]
     private static partial void LogDeactivationTimedOut(ILogger logger, int count);
 
-    /// <summary>A service provider with no services, for nodes built without a host.</summary>
-    private sealed class EmptyServices : IServiceProvider
+    /// <summary>The services of a node built without a host: only its logger factory.</summary>
+    private sealed class LoggingOnlyServices(ILoggerFactory loggers) : IServiceProvider
     {
-        public static readonly EmptyServices Instance = new();
-
-        public object? GetService(Type serviceType) => null;
+        public object? GetService(Type serviceType) => serviceType == typeof(ILoggerFactory) ? loggers : null;
     }
 }
