@@ -2,26 +2,37 @@ using Microsoft.Extensions.Logging;
 
 namespace ProcessGrid.Tests.Infrastructure;
 
-/// <summary>Sends log lines to the current test's output, so a failing test shows what the node logged.</summary>
+/// <summary>Sends log lines to the output of the test that created the logger, so a failing test shows what the node logged.</summary>
 public static class TestLogging
 {
     /// <summary>A logger factory writing to the current test's output.</summary>
-    public static ILoggerFactory Factory() => LoggerFactory.Create(builder =>
+    /// <remarks>
+    /// The test's output is captured here, when the test creates its node: processes log from thread-pool threads
+    /// that do not carry the test's context, so looking it up at log time would lose their lines.
+    /// </remarks>
+    public static ILoggerFactory Factory()
     {
-        builder.SetMinimumLevel(LogLevel.Debug);
-        builder.AddProvider(new TestOutputLoggerProvider());
-    });
+        var output = TestContext.Current.TestOutputHelper;
+        return LoggerFactory.Create(builder =>
+        {
+            builder.SetMinimumLevel(LogLevel.Debug);
+            if (output is not null)
+            {
+                builder.AddProvider(new TestOutputLoggerProvider(output));
+            }
+        });
+    }
 
-    private sealed class TestOutputLoggerProvider : ILoggerProvider
+    private sealed class TestOutputLoggerProvider(ITestOutputHelper output) : ILoggerProvider
     {
-        public ILogger CreateLogger(string categoryName) => new TestOutputLogger(categoryName);
+        public ILogger CreateLogger(string categoryName) => new TestOutputLogger(output, categoryName);
 
         public void Dispose()
         {
         }
     }
 
-    private sealed class TestOutputLogger(string category) : ILogger
+    private sealed class TestOutputLogger(ITestOutputHelper output, string category) : ILogger
     {
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -29,11 +40,6 @@ public static class TestLogging
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            var output = TestContext.Current.TestOutputHelper;
-            if (output is null)
-            {
-                return;
-            }
             try
             {
                 output.WriteLine($"[{logLevel}] {category}: {formatter(state, exception)}{(exception is null ? "" : Environment.NewLine + exception)}");
