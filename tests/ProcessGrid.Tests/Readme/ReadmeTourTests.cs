@@ -62,7 +62,7 @@ public sealed partial class ReadmeTourTests
 
         var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!)
             .Split(Path.PathSeparator)
-            .Concat([typeof(Pid).Assembly.Location, typeof(ProcessNode).Assembly.Location])
+            .Concat([typeof(Pid).Assembly.Location, typeof(ProcessNode).Assembly.Location, typeof(SupervisorSpec).Assembly.Location])
             .Distinct()
             .Select(path => MetadataReference.CreateFromFile(path));
         var compilation = CSharpCompilation.Create(
