@@ -86,6 +86,9 @@ internal sealed class MessageRouter(ProcessNode node)
         return null;
     }
 
+    /// <summary>The live local process behind a spawned pid, or null (for a virtual pid, or when it is not a live process of this node).</summary>
+    public ProcessCell? FindSpawned(Pid pid) => pid.IsVirtual ? null : Resolve(pid, activate: false) is { IsAlive: true } cell ? cell : null;
+
     private bool IsRemote(Pid pid) => !pid.IsVirtual && pid.Node != node.Node;
 
     /// <summary>Sends an exit signal from <paramref name="from"/> (whose cell, when local, is <paramref name="fromCell"/>).</summary>
