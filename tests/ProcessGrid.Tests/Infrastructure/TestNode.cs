@@ -25,6 +25,14 @@ public static class TestNode
         return services.BuildServiceProvider();
     }
 
+    /// <summary>The pid of a process of this node that has exited (it ran and returned).</summary>
+    public static async Task<Pid> DeadProcess(this IProcessGrid grid)
+    {
+        var pid = grid.Spawn(_ => Task.CompletedTask);
+        await Eventually(() => grid.GetProcessInfo(pid) is null, $"{pid} has exited");
+        return pid;
+    }
+
     /// <summary>Waits until <paramref name="pid"/> waits for a message (its receive has parked, or its server is idle).</summary>
     public static Task UntilWaiting(this IProcessGrid grid, Pid pid) =>
         Eventually(() => grid.GetProcessInfo(pid)?.Status == ProcessStatus.Waiting, $"{pid} waits for a message");
