@@ -10,22 +10,23 @@ public sealed class Probe
 {
     private readonly Inbox _inbox = new();
 
-    private Probe(IProcessGrid grid, bool trapExit)
+    private Probe(IProcessGrid grid)
     {
         Grid = grid;
         Pid = grid.Spawn(async ctx =>
         {
-            ctx.TrapExit = trapExit;
             while (true)
             {
                 var message = await ctx.Receive();
                 if (message is Command command)
                 {
                     command.RunIn(ctx);
+                    continue;
                 }
-                else
+                _inbox.Post(message);
+                if (message is Exit { Reason.Kind: ExitReasonKind.Shutdown } exit && exit.From == (grid as ProcessNode)?.SystemPid)
                 {
-                    _inbox.Post(message);
+                    return; // A trapping probe still stops when its node shuts down (rather than holding up the stop).
                 }
             }
         });
@@ -38,8 +39,19 @@ public sealed class Probe
     /// <summary>The node it runs on.</summary>
     public IProcessGrid Grid { get; }
 
-    /// <summary>Spawns a probe; with <paramref name="trapExit"/> it turns exit signals into messages instead of dying.</summary>
-    public static Probe Spawn(IProcessGrid grid, bool trapExit = false) => new(grid, trapExit);
+    /// <summary>Spawns a probe.</summary>
+    public static Probe Spawn(IProcessGrid grid) => new(grid);
+
+    /// <summary>
+    /// Spawns a probe that traps exits: it turns exit signals into <see cref="Exit"/> messages instead of dying. Returns
+    /// once the flag is set, so that every signal sent afterwards finds it set.
+    /// </summary>
+    public static async Task<Probe> SpawnTrappingExits(IProcessGrid grid)
+    {
+        var probe = new Probe(grid);
+        await probe.Run(ctx => ctx.TrapExit = true);
+        return probe;
+    }
 
     /// <summary>The default time a probe waits for an expected message.</summary>
     public static TimeSpan DefaultWait => TimeSpan.FromSeconds(10);
