@@ -150,6 +150,32 @@ public sealed class LinkTests
     }
 
     [Fact]
+    public async Task Messages_a_linked_process_sent_before_it_exited_arrive_before_its_Exit()
+    {
+        await using var node = TestNode.Start();
+        var probe = await Probe.SpawnTrappingExits(node);
+        var sender = node.Spawn(async ctx =>
+        {
+            ctx.Link(probe.Pid);
+            await ctx.Receive<string>(m => m == "go");
+            for (var i = 0; i < 100; i++)
+            {
+                ctx.Send(probe.Pid, i);
+            }
+            throw new InvalidOperationException("last words sent");
+        });
+        await TestNode.Eventually(() => node.GetProcessInfo(probe.Pid)!.Links.Contains(sender), "the link to exist");
+
+        node.Send(sender, "go");
+
+        for (var i = 0; i < 100; i++)
+        {
+            await probe.ExpectNext(i);
+        }
+        Assert.Equal(sender, (await probe.Expect<Exit>()).From);
+    }
+
+    [Fact]
     public async Task Kill_cannot_be_trapped_and_reaches_links_as_killed()
     {
         await using var node = TestNode.Start();

@@ -92,6 +92,26 @@ public sealed class NodeStopTests
     }
 
     [Fact]
+    public async Task StopAsync_kills_a_process_that_does_not_stop_within_the_shutdown_timeout()
+    {
+        await using var node = TestNode.Start(o => o.ShutdownTimeout = TimeSpan.FromMilliseconds(200));
+        var holdout = node.Spawn(async ctx =>
+        {
+            ctx.TrapExit = true;
+            while (true)
+            {
+                await ctx.Receive(); // Ignores the shutdown signal, which arrives as a message.
+            }
+        });
+        await node.UntilWaiting(holdout);
+        var exited = node.WhenExited(holdout);
+
+        await node.StopAsync(TestContext.Current.CancellationToken).Within("the node to stop");
+
+        Assert.Equal(ExitReason.Killed, await exited.Within("the holdout to be killed"));
+    }
+
+    [Fact]
     public async Task After_StopAsync_the_node_refuses_new_processes()
     {
         await using var node = TestNode.Start();

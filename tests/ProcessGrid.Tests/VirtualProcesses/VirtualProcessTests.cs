@@ -51,6 +51,8 @@ public sealed class VirtualProcessTests
             return ValueTask.CompletedTask;
         }
 
+        protected override ValueTask HandleInfoAsync(object message) => ValueTask.CompletedTask;
+
         protected override ValueTask TerminateAsync(ExitReason reason)
         {
             _events.Post(("terminate", Self, reason));
@@ -83,11 +85,12 @@ public sealed class VirtualProcessTests
         Assert.DoesNotContain(pid, node.Processes());
         Assert.Null(node.GetProcessInfo(pid));
 
-        Assert.Equal(1, await node.Call<int>(pid, "inc").AsTask().Within("the first call"));
+        pid.Send("hello"); // Any message activates it, not only a call.
 
         Assert.Equal(("init", pid), await events.Expect<(string, Pid)>());
         Assert.Contains(pid, node.Processes());
         Assert.NotNull(node.GetProcessInfo(pid));
+        Assert.Equal(1, await node.Call<int>(pid, "inc").AsTask().Within("a call to the activation"));
     }
 
     [Fact]
