@@ -43,6 +43,7 @@ internal sealed partial class VirtualActivations : IDisposable
 
     /// <summary>The live activation of <paramref name="pid"/>, activating it if needed.</summary>
     /// <exception cref="InvalidOperationException">This node does not know the kind.</exception>
+    /// <exception cref="Exception">Whatever the class's constructor (or the services it asks for) threw.</exception>
     public ServerProcessCell GetOrActivate(Pid pid)
     {
         if (_active.TryGetValue(pid, out var existing) && existing.IsAlive)
@@ -77,8 +78,10 @@ internal sealed partial class VirtualActivations : IDisposable
         {
             cell = GetOrActivate(pid);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or MissingMethodException)
+        catch (Exception e)
         {
+            // Unknown kind, or the class could not be built (its constructor runs here and may throw anything): the
+            // sender must not get the exception, so the message is a dead letter and a call fails with it.
             _node.Router.Undeliverable(pid, envelope, $"cannot activate: {e.Message}", ExitReason.FromException(e));
             return;
         }

@@ -69,9 +69,9 @@ internal sealed class MessageRouter(ProcessNode node)
             {
                 return node.Activations.GetOrActivate(pid);
             }
-            catch (InvalidOperationException)
+            catch (Exception)
             {
-                return null;
+                return null; // It cannot be activated (unknown kind, or its constructor threw): as good as no process.
             }
         }
         if (pid.Cell is ProcessCell cached)
