@@ -72,6 +72,12 @@ public sealed class VirtualProcessTests
         }
     }
 
+    /// <summary>A class the node cannot build: its constructor throws.</summary>
+    private sealed class Unbuildable : GenServer
+    {
+        public Unbuildable() => throw new FormatException("bad configuration");
+    }
+
     private static ProcessNode StartNode(Inbox events, Constructions? constructions = null, Action<Runtime.Hosting.ProcessGridOptions>? configure = null) =>
         TestNode.Start(configure, TestNode.Services(s => s.AddSingleton(events).AddSingleton(constructions ?? new Constructions())));
 
@@ -223,5 +229,24 @@ public sealed class VirtualProcessTests
         Assert.Equal(before + 1, node.DeadLetters.Count);
         Assert.Contains("NoSuchKind", node.DeadLetters.Recent[^1].Reason, StringComparison.Ordinal);
         Assert.Contains("NoSuchKind", error.Reason.Detail, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task When_activation_fails_a_message_is_a_dead_letter_and_a_call_fails_with_the_exception()
+    {
+        await using var node = StartNode(new Inbox());
+        var probe = Probe.Spawn(node);
+        var pid = node.Virtual<Unbuildable>("k");
+        var before = node.DeadLetters.Count;
+
+        node.Send(pid, "hello"); // Sending never throws: the message becomes a dead letter.
+        var error = await Assert.ThrowsAsync<CallException>(() => node.Call<string>(pid, "hello").AsTask().Within("the call to fail"));
+        var down = await probe.Run(ctx => ctx.Monitor(pid));
+
+        Assert.Equal(before + 1, node.DeadLetters.Count);
+        Assert.Contains("bad configuration", node.DeadLetters.Recent[^1].Reason, StringComparison.Ordinal);
+        Assert.Equal(typeof(FormatException).FullName, error.Reason.ExceptionType);
+        Assert.Equal("bad configuration", error.Reason.Detail);
+        Assert.Equal(new Down(down, pid, ExitReason.NoProc), await probe.Expect<Down>());
     }
 }
