@@ -24,11 +24,11 @@ public sealed class LinkTests
         }
     }
 
-    private static async Task<bool> IsAlive(IProcessGrid node, Probe probe, Pid pid)
+    /// <summary>Pings <paramref name="pid"/> and waits for its answer, which a process that has exited never gives.</summary>
+    private static async Task AssertAnswers(IProcessGrid node, Probe probe, Pid pid)
     {
         node.Send(pid, probe.Pid);
-        var (_, from) = await probe.Expect<(string, Pid)>(p => p.Item2 == pid);
-        return from == pid;
+        Assert.Equal(("pong", pid), await probe.Expect<(string, Pid)>(p => p.Item2 == pid));
     }
 
     [Fact]
@@ -39,16 +39,16 @@ public sealed class LinkTests
         // first - second - third - fourth, each linked to the next by spawn_link.
         var first = node.Spawn(async ctx =>
         {
-            var second = ctx.SpawnLink(async ctx2 =>
+            var second = ctx.SpawnLink(async inSecond =>
             {
-                var third = ctx2.SpawnLink(async ctx3 =>
+                var third = inSecond.SpawnLink(async inThird =>
                 {
-                    var fourth = ctx3.SpawnLink(CrashOnRequest);
-                    ctx3.Send(probe.Pid, ("fourth", fourth));
-                    await ctx3.Receive<Guid>();
+                    var fourth = inThird.SpawnLink(CrashOnRequest);
+                    inThird.Send(probe.Pid, ("fourth", fourth));
+                    await inThird.Receive<Guid>();
                 });
-                ctx2.Send(probe.Pid, ("third", third));
-                await ctx2.Receive<Guid>();
+                inSecond.Send(probe.Pid, ("third", third));
+                await inSecond.Receive<Guid>();
             });
             ctx.Send(probe.Pid, ("second", second));
             await ctx.Receive<Guid>();
@@ -118,7 +118,7 @@ public sealed class LinkTests
         node.Send(leaver, "leave");
 
         Assert.Equal(ExitReason.Normal, await left.Within("the leaver to exit"));
-        Assert.True(await IsAlive(node, probe, survivor));
+        await AssertAnswers(node, probe, survivor);
         Assert.Empty(node.GetProcessInfo(survivor)!.Links);
     }
 
