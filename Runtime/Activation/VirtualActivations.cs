@@ -9,14 +9,16 @@ namespace ProcessGrid.Runtime.Activation;
 /// message, removed when it exits or is deactivated for idleness.
 /// </summary>
 /// <remarks>
-/// Activation races resolve with one atomic insert: the loser's cell is discarded before it ever runs. A message that
-/// races a deactivation lands in the old activation's mailbox and is forwarded to the next activation when the old one
+/// Finding a live activation takes no lock. Creating one is serialized by one lock, re-checked inside it, so that racing
+/// first senders share the winner's activation and the process class is built exactly once per activation (its
+/// constructor may have effects: services it resolves, counters, resources). A message that races a deactivation lands in the old activation's mailbox and is forwarded to the next activation when the old one
 /// drains (see <see cref="ProcessCell"/>), so nothing is lost across deactivation.
 /// </remarks>
 internal sealed partial class VirtualActivations : IDisposable
 {
     private readonly ProcessNode _node;
     private readonly ConcurrentDictionary<Pid, ServerProcessCell> _active = new();
+    private readonly Lock _activationGate = new();
     private readonly TimeSpan _defaultIdleTimeout;
     private readonly Timer _collector;
 
@@ -41,29 +43,30 @@ internal sealed partial class VirtualActivations : IDisposable
 
     /// <summary>The live activation of <paramref name="pid"/>, activating it if needed.</summary>
     /// <exception cref="InvalidOperationException">This node does not know the kind.</exception>
+    /// <exception cref="Exception">Whatever the class's constructor (or the services it asks for) threw.</exception>
     public ServerProcessCell GetOrActivate(Pid pid)
     {
-        while (true)
+        if (_active.TryGetValue(pid, out var existing) && existing.IsAlive)
         {
-            if (_active.TryGetValue(pid, out var existing))
+            return existing;
+        }
+        lock (_activationGate)
+        {
+            if (_active.TryGetValue(pid, out existing))
             {
                 if (existing.IsAlive)
                 {
-                    return existing;
+                    return existing; // Another sender activated it while this one waited.
                 }
                 _active.TryRemove(new KeyValuePair<Pid, ServerProcessCell>(pid, existing));
-                continue;
             }
             var kind = Kinds.Find(pid.Kind!) ?? throw new InvalidOperationException(
                 $"This node does not know the virtual process kind '{pid.Kind}' of {pid}: register its class at start " +
                 "(ProcessGridOptions.VirtualProcesses) or use grid.Virtual<T>(key) on this node first.");
             var cell = _node.CreateVirtualCell(kind, pid);
-            if (_active.TryAdd(pid, cell))
-            {
-                cell.Start();
-                return cell;
-            }
-            // Another sender activated it first: this cell never ran; drop it.
+            _active[pid] = cell; // New entries are only added here, under the lock.
+            cell.Start();
+            return cell;
         }
     }
 
@@ -75,8 +78,10 @@ internal sealed partial class VirtualActivations : IDisposable
         {
             cell = GetOrActivate(pid);
         }
-        catch (Exception e) when (e is InvalidOperationException or ArgumentException or MissingMethodException)
+        catch (Exception e)
         {
+            // Unknown kind, or the class could not be built (its constructor runs here and may throw anything): the
+            // sender must not get the exception, so the message is a dead letter and a call fails with it.
             _node.Router.Undeliverable(pid, envelope, $"cannot activate: {e.Message}", ExitReason.FromException(e));
             return;
         }

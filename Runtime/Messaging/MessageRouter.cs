@@ -69,9 +69,9 @@ internal sealed class MessageRouter(ProcessNode node)
             {
                 return node.Activations.GetOrActivate(pid);
             }
-            catch (InvalidOperationException)
+            catch (Exception)
             {
-                return null;
+                return null; // It cannot be activated (unknown kind, or its constructor threw): as good as no process.
             }
         }
         if (pid.Cell is ProcessCell cached)
@@ -85,6 +85,9 @@ internal sealed class MessageRouter(ProcessNode node)
         }
         return null;
     }
+
+    /// <summary>The live local process behind a spawned pid, or null (for a virtual pid, or when it is not a live process of this node).</summary>
+    public ProcessCell? FindSpawned(Pid pid) => pid.IsVirtual ? null : Resolve(pid, activate: false) is { IsAlive: true } cell ? cell : null;
 
     private bool IsRemote(Pid pid) => !pid.IsVirtual && pid.Node != node.Node;
 

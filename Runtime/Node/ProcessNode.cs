@@ -328,6 +328,11 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
             }
             Timers.Schedule(slot, wait);
         }
+        if (Router.FindSpawned(to) is { } callee)
+        {
+            // Only spawned callees: a virtual process outlives its activations, whose unhandled calls are handed on.
+            slot.WatchCallee(callee, NewMonitorRef().Value);
+        }
         Router.Deliver(to, new Envelope(request, slot, 0, caller));
         return slot.Task;
     }

@@ -70,6 +70,9 @@ internal abstract partial class ProcessCell
                     case TaskCompletionSource<ExitReason> completion:
                         completion.TrySetResult(reason);
                         break;
+                    case IExitWatcher exitWatcher:
+                        exitWatcher.OnWatchedExit(reason);
+                        break;
                 }
             }
         }

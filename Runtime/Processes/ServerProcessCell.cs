@@ -127,9 +127,11 @@ internal sealed class ServerProcessCell : ProcessCell
             parent.RemoveLink(Self);
             RemoveLink(parent.Self);
         }
+        // Exit before failing the start: whoever sees the error must find the process gone and its name free (so a
+        // retry can take the name), as gen_server:start returns only after the failed process has exited.
+        Die(reason, crash);
         _startWaiter?.TrySetException(new ProcessStartException(TypeName, reason));
         _startWaiter = null;
-        Die(reason, crash);
         FinishExit();
     }
 

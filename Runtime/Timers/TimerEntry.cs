@@ -19,8 +19,11 @@ internal abstract class TimerEntry : IThreadPoolWorkItem
     /// <summary>The next entry in the same wheel slot (owned by the wheel).</summary>
     internal TimerEntry? NextInSlot;
 
-    /// <summary>The wheel tick at which the entry is due.</summary>
+    /// <summary>The wheel tick at which the entry fires: the first tick that starts at or after <see cref="DueAt"/>.</summary>
     internal long DeadlineTick;
+
+    /// <summary>When the entry is due, in <see cref="System.Diagnostics.Stopwatch"/> ticks since the wheel's origin.</summary>
+    internal long DueAt;
 
     /// <summary>True while neither fired nor cancelled nor completed.</summary>
     internal bool IsPending => Volatile.Read(ref _state) == Pending;

@@ -51,8 +51,13 @@ internal sealed class TimerWheel : IDisposable
     /// <summary>Schedules <paramref name="entry"/> to fire after <paramref name="delay"/>.</summary>
     public void Schedule(TimerEntry entry, TimeSpan delay)
     {
-        var ticks = delay <= TimeSpan.Zero ? 1 : (long)Math.Ceiling(delay.TotalSeconds * Stopwatch.Frequency / _tickTicks);
-        entry.DeadlineTick = NowTick + Math.Max(1, ticks);
+        // The wheel reaches tick T no sooner than T whole ticks after its origin, so the first tick that starts at or
+        // after now + delay never fires early. (Counting whole ticks from the current, partly elapsed tick would fire
+        // up to one tick before the delay has passed.)
+        var now = Stopwatch.GetTimestamp() - _origin;
+        var dueAt = Math.Min(now + (Math.Max(0, delay.TotalSeconds) * Stopwatch.Frequency), long.MaxValue / 2);
+        entry.DueAt = (long)dueAt;
+        entry.DeadlineTick = Math.Max(now / _tickTicks + 1, (long)Math.Ceiling(dueAt / _tickTicks));
         Interlocked.Increment(ref _outstanding);
         Push(entry);
         Arm();
@@ -67,8 +72,8 @@ internal sealed class TimerWheel : IDisposable
     /// <summary>How long until <paramref name="entry"/> is due (zero when overdue).</summary>
     public TimeSpan Remaining(TimerEntry entry)
     {
-        var ticks = entry.DeadlineTick - NowTick;
-        return ticks <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)ticks * _tickTicks / Stopwatch.Frequency);
+        var left = entry.DueAt - (Stopwatch.GetTimestamp() - _origin);
+        return left <= 0 ? TimeSpan.Zero : TimeSpan.FromSeconds((double)left / Stopwatch.Frequency);
     }
 
     private void Push(TimerEntry entry)

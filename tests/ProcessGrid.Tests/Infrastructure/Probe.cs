@@ -1,28 +1,36 @@
-using System.Threading.Channels;
-
 namespace ProcessGrid.Tests.Infrastructure;
 
 /// <summary>
 /// A process whose inbox test code can await: everything sent to <see cref="Pid"/> is collected, and
 /// <see cref="Expect{T}"/> waits (with a deadline, never a sleep) for the first message of a type, keeping the others
-/// in arrival order, like a selective receive.
+/// in arrival order, like a selective receive. <see cref="Run{T}"/> performs an operation as the probe's process
+/// (link, monitor, exit...), so the probe can be the process a rule is about.
 /// </summary>
 public sealed class Probe
 {
-    private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>();
-    private readonly List<object> _skipped = [];
+    private readonly Inbox _inbox = new();
 
-    private Probe(IProcessGrid grid, bool trapExit)
+    private Probe(IProcessGrid grid)
     {
         Grid = grid;
         Pid = grid.Spawn(async ctx =>
         {
-            ctx.TrapExit = trapExit;
             while (true)
             {
-                _inbox.Writer.TryWrite(await ctx.Receive());
+                var message = await ctx.Receive();
+                if (message is Command command)
+                {
+                    command.RunIn(ctx);
+                    continue;
+                }
+                _inbox.Post(message);
+                if (message is Exit { Reason.Kind: ExitReasonKind.Shutdown } exit && exit.From == (grid as ProcessNode)?.SystemPid)
+                {
+                    return; // A trapping probe still stops when its node shuts down (rather than holding up the stop).
+                }
             }
         });
+        _inbox.Name = $"probe {Pid}";
     }
 
     /// <summary>The probe's process.</summary>
@@ -31,8 +39,19 @@ public sealed class Probe
     /// <summary>The node it runs on.</summary>
     public IProcessGrid Grid { get; }
 
-    /// <summary>Spawns a probe; with <paramref name="trapExit"/> it turns exit signals into messages instead of dying.</summary>
-    public static Probe Spawn(IProcessGrid grid, bool trapExit = false) => new(grid, trapExit);
+    /// <summary>Spawns a probe.</summary>
+    public static Probe Spawn(IProcessGrid grid) => new(grid);
+
+    /// <summary>
+    /// Spawns a probe that traps exits: it turns exit signals into <see cref="Exit"/> messages instead of dying. Returns
+    /// once the flag is set, so that every signal sent afterwards finds it set.
+    /// </summary>
+    public static async Task<Probe> SpawnTrappingExits(IProcessGrid grid)
+    {
+        var probe = new Probe(grid);
+        await probe.Run(ctx => ctx.TrapExit = true);
+        return probe;
+    }
 
     /// <summary>The default time a probe waits for an expected message.</summary>
     public static TimeSpan DefaultWait => TimeSpan.FromSeconds(10);
@@ -41,63 +60,58 @@ public sealed class Probe
     /// Waits for the first message of type <typeparamref name="T"/> that <paramref name="match"/> accepts. Messages that
     /// do not match stay for later expectations. Fails with the messages seen if none arrives within <paramref name="within"/>.
     /// </summary>
-    public async Task<T> Expect<T>(Func<T, bool>? match = null, TimeSpan? within = null)
-    {
-        for (var i = 0; i < _skipped.Count; i++)
-        {
-            if (_skipped[i] is T typed && (match is null || match(typed)))
-            {
-                _skipped.RemoveAt(i);
-                return typed;
-            }
-        }
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
-        deadline.CancelAfter(within ?? DefaultWait);
-        try
-        {
-            while (true)
-            {
-                var message = await _inbox.Reader.ReadAsync(deadline.Token);
-                if (message is T typed && (match is null || match(typed)))
-                {
-                    return typed;
-                }
-                _skipped.Add(message);
-            }
-        }
-        catch (OperationCanceledException) when (!TestContext.Current.CancellationToken.IsCancellationRequested)
-        {
-            throw new TimeoutException(
-                $"No {typeof(T).Name} matching the expectation arrived at probe {Pid} within {within ?? DefaultWait}; " +
-                $"it holds: [{string.Join(", ", _skipped)}]");
-        }
-    }
+    public Task<T> Expect<T>(Func<T, bool>? match = null, TimeSpan? within = null) => _inbox.Expect(match, within);
+
+    /// <summary>Waits for the next message, whatever it is, and checks that it is <paramref name="expected"/>.</summary>
+    public Task ExpectNext(object expected, TimeSpan? within = null) => _inbox.ExpectNext(expected, within);
 
     /// <summary>
     /// Asserts that nothing but <paramref name="marker"/> arrives before <paramref name="marker"/> itself: send the
     /// marker after the event under test from a sender whose order relative to it is guaranteed, and this proves
     /// causally (without waiting for time to pass) that the event produced no message.
     /// </summary>
-    public async Task ExpectOnly(object marker, TimeSpan? within = null)
-    {
-        var skippedBefore = _skipped.Count;
-        var received = await Expect<object>(m => Equals(m, marker), within);
-        Assert.Equal(marker, received);
-        Assert.True(_skipped.Count == skippedBefore,
-            $"Probe {Pid} received unexpected messages before the marker: [{string.Join(", ", _skipped.Skip(skippedBefore))}]");
-        Assert.Empty(_skipped);
-    }
+    public Task ExpectOnly(object marker, TimeSpan? within = null) => _inbox.ExpectOnly(marker, within);
 
     /// <summary>The messages received but not yet expected.</summary>
-    public IReadOnlyList<object> Unexpected
+    public IReadOnlyList<object> Unexpected => _inbox.Unexpected;
+
+    /// <summary>Runs <paramref name="action"/> as the probe's process (in its turn, after the messages sent before) and returns its result.</summary>
+    public Task<T> Run<T>(Func<IProcessContext, T> action)
     {
-        get
+        var command = new Command<T>(action);
+        Grid.Send(Pid, command);
+        return command.Result.Within($"probe {Pid} to run a command");
+    }
+
+    /// <summary>Runs <paramref name="action"/> as the probe's process and waits until it has run.</summary>
+    public Task Run(Action<IProcessContext> action) => Run(ctx =>
+    {
+        action(ctx);
+        return true;
+    });
+
+    private abstract class Command
+    {
+        public abstract void RunIn(IProcessContext ctx);
+    }
+
+    private sealed class Command<T>(Func<IProcessContext, T> action) : Command
+    {
+        private readonly TaskCompletionSource<T> _result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Task<T> Result => _result.Task;
+
+        public override void RunIn(IProcessContext ctx)
         {
-            while (_inbox.Reader.TryRead(out var message))
+            try
             {
-                _skipped.Add(message);
+                _result.SetResult(action(ctx));
             }
-            return _skipped;
+            catch (Exception e)
+            {
+                _result.SetException(e);
+                throw; // The probe's process fails as the action would have made it fail.
+            }
         }
     }
 }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using ProcessGrid.Runtime.Hosting;
 
@@ -15,6 +16,26 @@ public static class TestNode
     }
 
     private static int _counter;
+
+    /// <summary>A service provider for a test node: process classes get these services through their constructors.</summary>
+    public static IServiceProvider Services(Action<IServiceCollection> register)
+    {
+        var services = new ServiceCollection();
+        register(services);
+        return services.BuildServiceProvider();
+    }
+
+    /// <summary>The pid of a process of this node that has exited (it ran and returned).</summary>
+    public static async Task<Pid> DeadProcess(this IProcessGrid grid)
+    {
+        var pid = grid.Spawn(_ => Task.CompletedTask);
+        await Eventually(() => grid.GetProcessInfo(pid) is null, $"{pid} has exited");
+        return pid;
+    }
+
+    /// <summary>Waits until <paramref name="pid"/> waits for a message (its receive has parked, or its server is idle).</summary>
+    public static Task UntilWaiting(this IProcessGrid grid, Pid pid) =>
+        Eventually(() => grid.GetProcessInfo(pid)?.Status == ProcessStatus.Waiting, $"{pid} waits for a message");
 
     /// <summary>Awaits <paramref name="task"/> with a deadline, failing the test with <paramref name="what"/> if it passes.</summary>
     public static async Task<T> Within<T>(this Task<T> task, string what, TimeSpan? deadline = null)
