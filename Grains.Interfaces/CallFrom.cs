@@ -8,6 +8,9 @@ internal interface IReplyTarget
 
     /// <summary>Fails call <paramref name="token"/> with <paramref name="reason"/>; false when it already completed.</summary>
     bool Fail(long token, ExitReason reason);
+
+    /// <summary>True while call <paramref name="token"/> still awaits its reply.</summary>
+    bool IsAwaiting(long token);
 }
 
 /// <summary>

@@ -73,6 +73,9 @@ public sealed class Pid : IEquatable<Pid>
         return new Pid(node, creation, id, null, null);
     }
 
+    /// <summary>Names spawned process <paramref name="id"/> of a node whose name and creation the caller has already validated (the node's own spawns).</summary>
+    internal static Pid ForLocalSpawn(NodeName node, uint creation, long id) => new(node, creation, id, null, null);
+
     /// <summary>Names the virtual process with key <paramref name="key"/> of kind <paramref name="kind"/>.</summary>
     /// <exception cref="ArgumentException">The kind is not a valid kind name, or the key is null.</exception>
     public static Pid ForVirtual(string kind, string key)

@@ -35,8 +35,9 @@ internal static class LocalBenchmarks
             Figures.Print("local.call.p99_us", p99, "us");
 
             var spawns = quick ? 200_000 : 1_000_000;
-            await SpawnAsync(node, spawns / 4);
-            Figures.Print("local.spawn.rate", await SpawnAsync(node, spawns), "procs/s");
+            await SpawnAsync(node, spawns / 4, stayAlive: false);
+            Figures.Print("local.spawn.rate", await SpawnAsync(node, spawns, stayAlive: false), "procs/s");
+            Figures.Print("local.spawn.live.rate", await SpawnAsync(node, 100_000, stayAlive: true), "procs/s");
 
             Figures.Print("local.mem.per_proc_bytes", await MemoryPerProcessAsync(node, 100_000), "bytes");
         }
@@ -108,20 +109,29 @@ internal static class LocalBenchmarks
         return (count / elapsed.TotalSeconds, Figures.Percentile(samples, 0.50) * toMicros, Figures.Percentile(samples, 0.99) * toMicros);
     }
 
-    /// <summary>One process spawns <paramref name="count"/> processes that each start and wait for a message; procs/s until all have started.</summary>
-    private static async Task<double> SpawnAsync(ProcessNode node, int count)
+    /// <summary>
+    /// One process spawns <paramref name="count"/> processes; procs/s until all have run. Each either runs and exits
+    /// (<c>spawn(fun() -> ok end)</c>: the whole life of a process) or, with <paramref name="stayAlive"/>, starts and
+    /// waits in a receive, so that all of them are alive at the end (which mostly measures the garbage collector
+    /// promoting them).
+    /// </summary>
+    private static async Task<double> SpawnAsync(ProcessNode node, int count, bool stayAlive)
     {
+        await Settle(node);
         var started = 0;
         var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var children = new Pid[count];
-        Func<IProcessContext, Task> child = async ctx =>
-        {
-            if (Interlocked.Increment(ref started) == count)
+        Func<IProcessContext, Task> child = stayAlive
+            ? async ctx =>
             {
-                allStarted.SetResult();
+                Started();
+                await ctx.Receive<Stop>();
             }
-            await ctx.Receive<Stop>();
-        };
+            : _ =>
+            {
+                Started();
+                return Task.CompletedTask;
+            };
         var stopwatch = Stopwatch.StartNew();
         node.Spawn(ctx =>
         {
@@ -135,13 +145,20 @@ internal static class LocalBenchmarks
         var elapsed = stopwatch.Elapsed;
         StopAll(node, children);
         return count / elapsed.TotalSeconds;
+
+        void Started()
+        {
+            if (Interlocked.Increment(ref started) == count)
+            {
+                allStarted.SetResult();
+            }
+        }
     }
 
     /// <summary>Heap growth per idle process (started, waiting in a receive), over <paramref name="count"/> processes.</summary>
     private static async Task<double> MemoryPerProcessAsync(ProcessNode node, int count)
     {
-        // Processes killed by earlier figures unwind on the thread pool after they leave the tables: let them finish.
-        await Eventually(() => node.Processes().Count == 0 && ThreadPool.PendingWorkItemCount == 0);
+        await Settle(node);
         var started = 0;
         var allStarted = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         Func<IProcessContext, Task> idle = async ctx =>
@@ -174,6 +191,9 @@ internal static class LocalBenchmarks
             node.Exit(pid, ExitReason.Kill);
         }
     }
+
+    /// <summary>Processes killed by earlier figures unwind on the thread pool after they leave the tables: let them finish.</summary>
+    private static Task Settle(ProcessNode node) => Eventually(() => node.Processes().Count == 0 && ThreadPool.PendingWorkItemCount == 0);
 
     private static long HeapAfterFullCollection()
     {

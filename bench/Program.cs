@@ -11,6 +11,6 @@ switch (suite)
         return 0;
     default:
         Console.Error.WriteLine("usage: dotnet run -c Release --project bench -- local [--quick]");
-        Console.Error.WriteLine("  local    single-node figures: local.send.1, local.send.4, local.call.rate, local.call.p50_us, local.call.p99_us, local.spawn.rate, local.mem.per_proc_bytes");
+        Console.Error.WriteLine("  local    single-node figures: local.send.1, local.send.4, local.call.rate, local.call.p50_us, local.call.p99_us, local.spawn.rate, local.spawn.live.rate, local.mem.per_proc_bytes");
         return 2;
 }

@@ -1,23 +1,24 @@
 using System.Collections.Concurrent;
 using ProcessGrid.Runtime.Messaging;
-using ProcessGrid.Runtime.Processes;
 
 namespace ProcessGrid.Runtime.Activation;
 
 /// <summary>
-/// The active virtual processes of this node (Orleans' catalog): at most one activation per pid, created by the first
-/// message, removed when it exits or is deactivated for idleness.
+/// The virtual processes active on this node (Orleans' catalog): at most one activation per pid, created by the
+/// first message and replaced or removed only by its own owner when it ends (see <see cref="ActivationCell"/>).
 /// </summary>
 /// <remarks>
-/// Finding a live activation takes no lock. Creating one is serialized by one lock, re-checked inside it, so that racing
-/// first senders share the winner's activation and the process class is built exactly once per activation (its
-/// constructor may have effects: services it resolves, counters, resources). A message that races a deactivation lands in the old activation's mailbox and is forwarded to the next activation when the old one
-/// drains (see <see cref="ProcessCell"/>), so nothing is lost across deactivation.
+/// <para>Finding the activation takes no lock. Creating one is serialized by one lock, re-checked inside it, so that
+/// racing first senders share the winner's activation and the class is built exactly once per activation (its
+/// constructor may have effects: services it resolves, counters, resources).</para>
+/// <para>Delivery order: a sender's messages go to whichever activation is registered; an activation that ends passes
+/// its whole queue to its successor before the successor becomes visible, so no message of a sender overtakes an
+/// earlier one across deactivations, crashes and restarts.</para>
 /// </remarks>
 internal sealed partial class VirtualActivations : IDisposable
 {
     private readonly ProcessNode _node;
-    private readonly ConcurrentDictionary<Pid, ServerProcessCell> _active = new();
+    private readonly ConcurrentDictionary<Pid, ActivationCell> _active = new();
     private readonly Lock _activationGate = new();
     private readonly TimeSpan _defaultIdleTimeout;
     private readonly Timer _collector;
@@ -32,21 +33,21 @@ internal sealed partial class VirtualActivations : IDisposable
     /// <summary>The kinds this node can activate.</summary>
     public VirtualKinds Kinds { get; } = new();
 
-    /// <summary>How many activations are alive.</summary>
+    /// <summary>How many activations are registered.</summary>
     public int Count => _active.Count;
 
-    /// <summary>A snapshot of the activations.</summary>
-    public IEnumerable<ServerProcessCell> All => _active.Values;
+    /// <summary>A snapshot of the live activations.</summary>
+    public IEnumerable<ActivationCell> All => _active.Values.Where(cell => cell.IsAlive);
 
     /// <summary>The live activation of <paramref name="pid"/>, or null.</summary>
-    public ServerProcessCell? Find(Pid pid) => _active.TryGetValue(pid, out var cell) && cell.IsAlive ? cell : null;
+    public ActivationCell? Find(Pid pid) => _active.TryGetValue(pid, out var cell) && cell.IsAlive ? cell : null;
 
-    /// <summary>The live activation of <paramref name="pid"/>, activating it if needed.</summary>
+    /// <summary>The registered activation of <paramref name="pid"/> (which may be ending), activating it if there is none.</summary>
     /// <exception cref="InvalidOperationException">This node does not know the kind.</exception>
     /// <exception cref="Exception">Whatever the class's constructor (or the services it asks for) threw.</exception>
-    public ServerProcessCell GetOrActivate(Pid pid)
+    public ActivationCell GetOrActivate(Pid pid)
     {
-        if (_active.TryGetValue(pid, out var existing) && existing.IsAlive)
+        if (_active.TryGetValue(pid, out var existing))
         {
             return existing;
         }
@@ -54,50 +55,73 @@ internal sealed partial class VirtualActivations : IDisposable
         {
             if (_active.TryGetValue(pid, out existing))
             {
-                if (existing.IsAlive)
-                {
-                    return existing; // Another sender activated it while this one waited.
-                }
-                _active.TryRemove(new KeyValuePair<Pid, ServerProcessCell>(pid, existing));
+                return existing; // Another sender activated it while this one waited.
             }
             var kind = Kinds.Find(pid.Kind!) ?? throw new InvalidOperationException(
                 $"This node does not know the virtual process kind '{pid.Kind}' of {pid}: register its class at start " +
                 "(ProcessGridOptions.VirtualProcesses) or use grid.Virtual<T>(key) on this node first.");
-            var cell = _node.CreateVirtualCell(kind, pid);
-            _active[pid] = cell; // New entries are only added here, under the lock.
+            var cell = _node.CreateActivation(kind, pid);
+            _active[pid] = cell; // New keys are only added here, under the lock; an owner replaces or removes its own entry.
             cell.Start();
             return cell;
         }
     }
 
-    /// <summary>Delivers to the activation of a virtual pid, activating it if needed.</summary>
+    /// <summary>Delivers to the activation of a virtual pid, activating it if needed. Never blocks on a lock.</summary>
     public void Deliver(Pid pid, Envelope envelope)
     {
-        ServerProcessCell cell;
-        try
+        var spin = new SpinWait();
+        while (true)
         {
-            cell = GetOrActivate(pid);
+            ActivationCell cell;
+            if (pid.Cell is ActivationCell cached)
+            {
+                cell = cached;
+            }
+            else
+            {
+                try
+                {
+                    cell = GetOrActivate(pid);
+                }
+                catch (Exception e)
+                {
+                    // Unknown kind, or the class could not be built (its constructor runs here and may throw anything):
+                    // the sender must not get the exception, so the message is a dead letter and a call fails with it.
+                    _node.Router.Undeliverable(pid, envelope, $"cannot activate: {e.Message}", ExitReason.FromException(e));
+                    return;
+                }
+            }
+            if (cell.TryPost(envelope))
+            {
+                pid.Cell = cell;
+                return;
+            }
+            // Sealed: its owner is handing the backlog on and is about to replace or remove the entry.
+            pid.Cell = null;
+            spin.SpinOnce(sleep1Threshold: -1);
         }
-        catch (Exception e)
-        {
-            // Unknown kind, or the class could not be built (its constructor runs here and may throw anything): the
-            // sender must not get the exception, so the message is a dead letter and a call fails with it.
-            _node.Router.Undeliverable(pid, envelope, $"cannot activate: {e.Message}", ExitReason.FromException(e));
-            return;
-        }
-        pid.Cell = cell;
-        cell.Post(envelope);
     }
 
-    /// <summary>Forgets an activation that exited.</summary>
-    public void OnExited(ServerProcessCell cell) => _active.TryRemove(new KeyValuePair<Pid, ServerProcessCell>(cell.Self, cell));
+    /// <summary>Publishes <paramref name="successor"/> in the place of <paramref name="ended"/> and starts it (the ended activation's owner only).</summary>
+    public void Replace(ActivationCell ended, ActivationCell successor)
+    {
+        if (!_active.TryUpdate(ended.Self, successor, ended))
+        {
+            throw new InvalidOperationException($"The activation of {ended.Self} being replaced is not the registered one.");
+        }
+        successor.Start();
+    }
+
+    /// <summary>Removes an ended activation (its owner only, once nothing can be queued for it any more).</summary>
+    public void Remove(ActivationCell ended) => _active.TryRemove(new KeyValuePair<Pid, ActivationCell>(ended.Self, ended));
 
     private void CollectIdle()
     {
         var now = Environment.TickCount64;
         foreach (var cell in _active.Values)
         {
-            var timeout = Kinds.Find(cell.Self.Kind!)?.IdleTimeout ?? _defaultIdleTimeout;
+            var timeout = cell.Kind.IdleTimeout ?? _defaultIdleTimeout;
             if (now - cell.LastActiveTick >= (long)timeout.TotalMilliseconds && cell.TryDeactivate(ExitReason.ShutdownWith("idle")))
             {
                 LogDeactivated(_node.Logger, cell.Self, timeout);
@@ -112,7 +136,7 @@ internal sealed partial class VirtualActivations : IDisposable
         foreach (var cell in _active.Values)
         {
             exits.Add(_node.WhenExited(cell));
-            cell.Post(new Envelope(EnvelopeKind.Stop, reason));
+            cell.TryPost(new Envelope(EnvelopeKind.Stop, reason));
         }
         return exits;
     }

@@ -89,6 +89,9 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
     }
 
     /// <inheritdoc />
+    public bool IsAwaiting(long token) => IsPending;
+
+    /// <inheritdoc />
     public bool Fail(long token, ExitReason reason)
     {
         if (!TryComplete(Fired))

@@ -24,9 +24,6 @@ internal sealed class Envelope
     /// <summary>How the message was sent.</summary>
     internal EnvelopeKind Kind;
 
-    /// <summary>How many times the message was handed on to a new activation of a virtual process (bounded).</summary>
-    internal byte ForwardCount;
-
     /// <summary>Creates an empty envelope (a queue stub).</summary>
     internal Envelope()
     {

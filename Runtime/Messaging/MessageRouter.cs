@@ -17,14 +17,14 @@ internal sealed class MessageRouter(ProcessNode node)
     /// <summary>Delivers an envelope to <paramref name="to"/>. Never blocks.</summary>
     public void Deliver(Pid to, Envelope envelope)
     {
-        if (to.Cell is ProcessCell cached && (!to.IsVirtual || cached.IsAlive))
-        {
-            cached.Post(envelope);
-            return;
-        }
         if (to.IsVirtual)
         {
             node.Activations.Deliver(to, envelope);
+            return;
+        }
+        if (to.Cell is ProcessCell cached)
+        {
+            cached.Post(envelope);
             return;
         }
         if (to.Node == node.Node)

@@ -66,7 +66,6 @@ internal struct MpscQueue
         head.ReplyTo = next.ReplyTo;
         head.ReplyToken = next.ReplyToken;
         head.Caller = next.Caller;
-        head.ForwardCount = next.ForwardCount;
         next.Message = null;
         next.ReplyTo = null;
         next.Caller = null;

@@ -98,6 +98,9 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
 
     internal VirtualActivations Activations { get; }
 
+    /// <summary>True once a graceful stop has begun: ending virtual processes no longer hand their backlog on.</summary>
+    internal bool IsStopping => Volatile.Read(ref _lifecycle) >= Stopping;
+
     /// <summary>Starts the node: from here on it runs processes.</summary>
     public void StartNode()
     {
@@ -188,12 +191,11 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
         return await waiter.Task.ConfigureAwait(false);
     }
 
-    /// <summary>Builds a virtual process's cell (not started) for <paramref name="pid"/>.</summary>
-    internal ServerProcessCell CreateVirtualCell(VirtualKind kind, Pid pid)
+    /// <summary>Builds an activation (not started, not registered) of the virtual process <paramref name="pid"/>.</summary>
+    internal ActivationCell CreateActivation(VirtualKind kind, Pid pid)
     {
         var server = (GenServer)CreateBehavior(kind.Type, []);
-        var self = Pid.ForVirtual(pid.Kind!, pid.Key!);
-        return new ServerProcessCell(this, self, SystemPid, server);
+        return new ActivationCell(this, Pid.ForVirtual(pid.Kind!, pid.Key!), kind, server);
     }
 
     private ProcessBehavior CreateBehavior(Type type, object[] args)
@@ -247,20 +249,18 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
 
     private Pid NewPid()
     {
-        var pid = Pid.ForSpawned(Node, Creation, Interlocked.Increment(ref _nextId));
-        return pid;
+        return Pid.ForLocalSpawn(Node, Creation, Interlocked.Increment(ref _nextId));
     }
 
     internal MonitorRef NewMonitorRef() => new(Interlocked.Increment(ref _nextMonitorRef));
 
-    /// <summary>Called once when a process exits: it leaves the tables and releases its name.</summary>
+    /// <summary>
+    /// Called once when a process exits: it leaves the process table and releases its name. (A virtual process's
+    /// activation stays registered until its owner has handed its backlog on; see <see cref="ActivationCell"/>.)
+    /// </summary>
     internal void OnProcessExited(ProcessCell cell, string? registeredName)
     {
-        if (cell.Self.IsVirtual)
-        {
-            Activations.OnExited((ServerProcessCell)cell);
-        }
-        else
+        if (!cell.Self.IsVirtual)
         {
             Table.Remove(cell);
         }

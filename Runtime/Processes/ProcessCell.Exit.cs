@@ -111,20 +111,14 @@ internal abstract partial class ProcessCell
     /// <summary>
     /// What becomes of a message this exited process will never handle. A call fails (with the exit reason if it was
     /// queued before the exit, as the caller's monitor would report in Erlang; with noproc otherwise); any other
-    /// message is a dead letter. Virtual processes override this to forward to their next activation.
+    /// message is a dead letter. (A virtual process's activation hands what it did not handle to its next activation
+    /// before this is ever reached; see <c>ActivationCell</c>.)
     /// </summary>
     private protected virtual void OnUndelivered(Envelope envelope, ExitReason exitReason, bool queuedBeforeExit)
     {
         if (envelope.Kind == EnvelopeKind.Stop)
         {
             return; // Asked to stop, and already gone.
-        }
-        if (Self.IsVirtual && envelope.ForwardCount < MaxForwards)
-        {
-            // A virtual process always exists logically: what its ended activation did not handle goes to the next one.
-            envelope.ForwardCount++;
-            _node.Router.Deliver(Self, envelope);
-            return;
         }
         var message = envelope.Message!;
         if (envelope.Kind == EnvelopeKind.Call)

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 namespace ProcessGrid.Runtime.Processes;
 
 /// <summary>Snapshots for <c>process_info</c>.</summary>
@@ -37,6 +38,6 @@ internal abstract partial class ProcessCell
             trapExit,
             Parent,
             Volatile.Read(ref _messagesHandled),
-            DateTimeOffset.FromUnixTimeMilliseconds(_startedAtUnixMs));
+            DateTimeOffset.UtcNow - Stopwatch.GetElapsedTime(_startedAtTimestamp));
     }
 }

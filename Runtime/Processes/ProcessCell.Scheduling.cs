@@ -17,12 +17,38 @@ internal abstract partial class ProcessCell
             OnPostedAfterExit(envelope);
             return;
         }
+        Enqueue(envelope);
+    }
+
+    /// <summary>Queues an envelope and makes sure an owner will run; the caller has decided the process takes it.</summary>
+    private protected void Enqueue(Envelope envelope)
+    {
         _mailbox.Enqueue(envelope);
         if (Volatile.Read(ref _state) == Idle && Interlocked.CompareExchange(ref _state, Scheduled, Idle) == Idle)
         {
             ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: true);
         }
     }
+
+    /// <summary>
+    /// Takes over everything queued for <paramref name="predecessor"/>, in order, by moving its queue as a whole. Only
+    /// while neither has producers or a consumer: the predecessor is sealed and owned by the caller, and this process
+    /// has not started nor been published.
+    /// </summary>
+    private protected void AdoptQueuesOf(ProcessCell predecessor)
+    {
+        _mailbox = predecessor._mailbox;
+        _saved = predecessor._saved;
+        predecessor._mailbox = new MpscQueue();
+        predecessor._saved = default;
+    }
+
+    /// <summary>Takes the next queued envelope, from the save queue first, then the mailbox. Owner only.</summary>
+    private protected bool TryTakeQueued([NotNullWhen(true)] out Envelope? envelope) =>
+        _saved.TryTakeFirst(out envelope) || _mailbox.TryDequeue(out envelope);
+
+    /// <summary>True when messages wait in the mailbox or the save queue.</summary>
+    private protected bool HasQueuedMessages => !_mailbox.IsEmpty || _saved.Count > 0;
 
     /// <summary>Runs the process on a thread-pool thread: this thread now owns the mailbox.</summary>
     void IThreadPoolWorkItem.Execute()

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Diagnostics.CodeAnalysis;
 using ProcessGrid.Runtime.Messaging;
 
@@ -29,9 +30,6 @@ internal abstract partial class ProcessCell : IThreadPoolWorkItem, IProcessConte
     private protected const int Scheduled = 1;
     private protected const int Running = 2;
 
-    /// <summary>How many activations of a virtual process one message may be handed to before it is given up.</summary>
-    private const int MaxForwards = 3;
-
     private protected readonly ProcessNode _node;
     private MpscQueue _mailbox = new();
     private int _state = Scheduled;
@@ -47,7 +45,7 @@ internal abstract partial class ProcessCell : IThreadPoolWorkItem, IProcessConte
     private string? _registeredName;
 
     private long _messagesHandled;
-    private readonly long _startedAtUnixMs;
+    private readonly long _startedAtTimestamp;
     private long _lastActiveTick;
 
     protected ProcessCell(ProcessNode node, Pid self, Pid? parent)
@@ -57,7 +55,7 @@ internal abstract partial class ProcessCell : IThreadPoolWorkItem, IProcessConte
         Parent = parent;
         self.Cell = this;
         self.Host = node;
-        _startedAtUnixMs = DateTimeOffset.UtcNow.ToUnixTimeMilliseconds();
+        _startedAtTimestamp = Stopwatch.GetTimestamp();
         _lastActiveTick = Environment.TickCount64;
     }
 

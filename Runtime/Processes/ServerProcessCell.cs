@@ -14,8 +14,10 @@ namespace ProcessGrid.Runtime.Processes;
 /// owned, so the next message waits for it: one message at a time, as in Erlang and in a non-reentrant Orleans grain.</para>
 /// <para>After a full turn (<see cref="Throughput"/> messages) the runner re-queues itself at the back of the thread
 /// pool, so a busy server cannot starve the others (Erlang's reductions).</para>
+/// <para>Calls the server defers (<see cref="GenServer.NoReply"/>) are remembered until answered: when the server
+/// exits they fail with its exit reason, as a caller's monitor would report in Erlang.</para>
 /// </remarks>
-internal sealed class ServerProcessCell : ProcessCell
+internal class ServerProcessCell : ProcessCell
 {
     /// <summary>Messages handled in one turn before the runner yields its thread.</summary>
     private const int Throughput = 128;
@@ -25,9 +27,11 @@ internal sealed class ServerProcessCell : ProcessCell
     private ProcessCell? _startLinkedParent;
     private bool _started;
     private bool _terminating;
+    private bool _initialized;
     private Envelope? _current;
     private ValueTask _pendingCallback;
     private Action? _resume;
+    private List<CallFrom>? _deferred;
 
     public ServerProcessCell(ProcessNode node, Pid self, Pid? parent, GenServer server)
         : base(node, self, parent)
@@ -41,6 +45,12 @@ internal sealed class ServerProcessCell : ProcessCell
 
     /// <summary>The server instance (for tools that need its type).</summary>
     internal GenServer Server => _server;
+
+    /// <summary>True once <see cref="GenServer.InitAsync"/> has completed successfully.</summary>
+    private protected bool Initialized => _initialized;
+
+    /// <summary>True once the first run has begun (initialization started).</summary>
+    private protected bool Started => _started;
 
     /// <summary>
     /// Makes the start wait for initialization: the waiter completes with the pid when <see cref="GenServer.InitAsync"/>
@@ -115,6 +125,7 @@ internal sealed class ServerProcessCell : ProcessCell
     {
         if (failure is null && IsAlive)
         {
+            _initialized = true;
             _startWaiter?.TrySetResult(Self);
             _startWaiter = null;
             Loop();
@@ -135,7 +146,8 @@ internal sealed class ServerProcessCell : ProcessCell
         FinishExit();
     }
 
-    private void Loop()
+    /// <summary>Handles messages while owning the mailbox.</summary>
+    private protected void Loop()
     {
         var budget = Throughput;
         while (true)
@@ -242,7 +254,7 @@ internal sealed class ServerProcessCell : ProcessCell
                 var reply = _server.HandleCallAsync(message, from);
                 if (reply.IsCompletedSuccessfully)
                 {
-                    SendReply(from, reply.Result);
+                    Answer(from, reply.Result);
                     return ValueTask.CompletedTask;
                 }
                 return AwaitReplyAsync(reply, from);
@@ -265,18 +277,47 @@ internal sealed class ServerProcessCell : ProcessCell
     }
 
     [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder))]
-    private async ValueTask AwaitReplyAsync(ValueTask<object?> reply, CallFrom from) => SendReply(from, await reply.ConfigureAwait(false));
+    private async ValueTask AwaitReplyAsync(ValueTask<object?> reply, CallFrom from) => Answer(from, await reply.ConfigureAwait(false));
 
-    private static void SendReply(CallFrom from, object? reply)
+    /// <summary>Sends a call's reply, or remembers the call when the server deferred it.</summary>
+    private void Answer(CallFrom from, object? reply)
     {
         if (!ReferenceEquals(reply, GenServer.NoReply))
         {
             from.Target!.Reply(from.Token, reply);
+            return;
+        }
+        _deferred ??= [];
+        _deferred.RemoveAll(static call => !call.Target!.IsAwaiting(call.Token));
+        _deferred.Add(from);
+    }
+
+    /// <summary>True while a call this server deferred still awaits its answer (owner only).</summary>
+    private protected bool HasDeferredCalls
+    {
+        get
+        {
+            _deferred?.RemoveAll(static call => !call.Target!.IsAwaiting(call.Token));
+            return _deferred is { Count: > 0 };
         }
     }
 
+    /// <summary>Fails the deferred calls still awaiting an answer: the server that would answer has exited (owner only).</summary>
+    private protected void FailDeferredCalls(ExitReason reason)
+    {
+        if (_deferred is null)
+        {
+            return;
+        }
+        foreach (var call in _deferred)
+        {
+            call.Target!.Fail(call.Token, reason);
+        }
+        _deferred = null;
+    }
+
     /// <summary>Runs the terminate callback (ownership held), then exits with <paramref name="reason"/>.</summary>
-    internal async Task TerminateAndExitAsync(ExitReason reason, Exception? crash)
+    private protected async Task TerminateAndExitAsync(ExitReason reason, Exception? crash)
     {
         if (_terminating)
         {
@@ -296,36 +337,18 @@ internal sealed class ServerProcessCell : ProcessCell
         FinishExit();
     }
 
-    /// <summary>Drains the mailbox of the exited process and releases it (ownership held).</summary>
-    private void FinishExit()
+    /// <summary>
+    /// Settles what the exited process leaves (ownership held): deferred calls fail, queued calls fail with the exit
+    /// reason, other messages become dead letters; then releases the mailbox.
+    /// </summary>
+    private protected virtual void FinishExit()
     {
+        FailDeferredCalls(ExitReason!);
         do
         {
             DrainAfterExit();
         }
         while (TryRelease());
-    }
-
-    /// <summary>
-    /// Deactivates an idle virtual process: if nobody owns the mailbox and it is empty, takes ownership and terminates
-    /// with <c>{shutdown, idle}</c>. Messages arriving meanwhile are forwarded to the next activation.
-    /// </summary>
-    internal bool TryDeactivate(ExitReason reason)
-    {
-        if (!TryAcquireIdle())
-        {
-            return false;
-        }
-        if (!IsAlive || !_started || _saved.Count > 0 || IsWatched || !IsMailboxEmpty)
-        {
-            if (TryRelease())
-            {
-                Loop();
-            }
-            return false;
-        }
-        _ = TerminateAndExitAsync(reason, null);
-        return true;
     }
 
     private static (ExitReason Reason, Exception? Crash) Classify(Exception e) => e switch

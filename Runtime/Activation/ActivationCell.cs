@@ -1,0 +1,121 @@
+using ProcessGrid.Runtime.Messaging;
+using ProcessGrid.Runtime.Processes;
+
+namespace ProcessGrid.Runtime.Activation;
+
+/// <summary>
+/// One activation of a virtual process (Orleans' activation): a <see cref="GenServer"/> cell registered under its
+/// pid in <see cref="VirtualActivations"/>, which hands what it leaves unhandled to its next activation without ever
+/// letting one sender's messages overtake each other.
+/// </summary>
+/// <remarks>
+/// <para><b>The hand-off.</b> An activation stays registered after it exits (crash, kill, idle deactivation), and
+/// senders keep queueing into its mailbox, until its owner has settled the backlog:</para>
+/// <list type="number">
+/// <item>It <b>seals</b> the activation: from then on a post is refused and the sender looks the key up again. Posts
+/// already past the seal check are waited for (they are a few instructions long), so afterwards the queue is final.</item>
+/// <item>With nothing queued it removes itself from the table; the next message activates afresh.</item>
+/// <item>With a backlog it builds the next activation, moves the whole queue into it (one move of the queue's two
+/// ends, which keeps every sender's order), publishes it in its own place in the table, and starts it.</item>
+/// </list>
+/// <para>A sender that meets a sealed activation still in the table spins until the owner has published the successor
+/// or removed the entry: the window is the few steps above. A backlog passes on only from an activation that had
+/// initialized: one whose initialization failed fails its calls and dead-letters its messages, so a class that cannot
+/// start does not loop from activation to activation.</para>
+/// </remarks>
+internal sealed class ActivationCell : ServerProcessCell
+{
+    private readonly VirtualKind _kind;
+    private int _posting;
+    private int _sealed;
+
+    public ActivationCell(ProcessNode node, Pid self, VirtualKind kind, GenServer server)
+        : base(node, self, node.SystemPid, server) => _kind = kind;
+
+    /// <summary>The kind this is an activation of.</summary>
+    internal VirtualKind Kind => _kind;
+
+    /// <summary>Queues an envelope unless the activation is sealed; false tells the sender to look the key up again.</summary>
+    internal bool TryPost(Envelope envelope)
+    {
+        Interlocked.Increment(ref _posting);
+        try
+        {
+            if (Volatile.Read(ref _sealed) != 0)
+            {
+                return false;
+            }
+            Enqueue(envelope);
+            return true;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _posting);
+        }
+    }
+
+    /// <summary>
+    /// Deactivates an idle activation: if nobody owns the mailbox, nothing is queued, no deferred call awaits an
+    /// answer and nobody links to or monitors it, takes ownership and terminates with <paramref name="reason"/>.
+    /// </summary>
+    internal bool TryDeactivate(ExitReason reason)
+    {
+        if (!TryAcquireIdle())
+        {
+            return false;
+        }
+        if (!IsAlive || !Started || HasQueuedMessages || HasDeferredCalls || IsWatched)
+        {
+            if (TryRelease())
+            {
+                Loop();
+            }
+            return false;
+        }
+        _ = TerminateAndExitAsync(reason, null);
+        return true;
+    }
+
+    /// <summary>Seals the activation and hands its backlog on (ownership held; the process has exited).</summary>
+    private protected override void FinishExit()
+    {
+        FailDeferredCalls(ExitReason!);
+        Interlocked.Exchange(ref _sealed, 1);
+        var spin = new SpinWait();
+        while (Volatile.Read(ref _posting) != 0)
+        {
+            spin.SpinOnce(sleep1Threshold: -1);
+        }
+
+        // The queue is final now. The cell stays owned for good: nothing is posted to it any more.
+        if (!HasQueuedMessages)
+        {
+            _node.Activations.Remove(this);
+            return;
+        }
+        if (!Initialized || _node.IsStopping)
+        {
+            DrainAfterExit();
+            _node.Activations.Remove(this);
+            return;
+        }
+        ActivationCell successor;
+        try
+        {
+            successor = _node.CreateActivation(_kind, Self);
+        }
+        catch (Exception e)
+        {
+            // The class cannot be built any more (its constructor or a service it needs throws): settle the backlog here.
+            _node.Activations.Remove(this);
+            var failure = ProcessGrid.ExitReason.FromException(e);
+            while (TryTakeQueued(out var envelope))
+            {
+                _node.Router.Undeliverable(Self, envelope, $"cannot activate: {e.Message}", failure);
+            }
+            return;
+        }
+        successor.AdoptQueuesOf(this);
+        _node.Activations.Replace(this, successor);
+    }
+}
