@@ -91,10 +91,11 @@ public interface IProcessContext
     (Pid Pid, MonitorRef Monitor) SpawnMonitor<TProcess>(params object[] args) where TProcess : ProcessBehavior;
 
     /// <summary>
-    /// Spawns an instance of <typeparamref name="TProcess"/> linked to this process and waits until its initialization
-    /// has finished (Erlang's <c>gen_server:start_link</c>, which supervisors use).
+    /// Spawns an instance of <typeparamref name="TProcess"/> linked to this process and waits until it is ready
+    /// (Erlang's <c>gen_server:start_link</c>, which supervisors use): a <see cref="GenServer"/> when its
+    /// initialization has finished, a <see cref="GridProcess"/> when its code first waits for a message.
     /// </summary>
-    /// <exception cref="ProcessStartException">Its initialization failed.</exception>
+    /// <exception cref="ProcessStartException">It failed before it was ready; it was unlinked first, so this process gets no exit signal.</exception>
     ValueTask<Pid> StartLinkAsync<TProcess>(params object[] args) where TProcess : ProcessBehavior;
 
     /// <summary>Like <see cref="StartLinkAsync{TProcess}(object[])"/>, with options (a name to register).</summary>

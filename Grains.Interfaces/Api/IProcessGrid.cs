@@ -33,10 +33,11 @@ public interface IProcessGrid
     Pid Spawn<TProcess>(SpawnOptions options, params object[] args) where TProcess : ProcessBehavior;
 
     /// <summary>
-    /// Starts an instance of <typeparamref name="TProcess"/> and waits until its initialization has finished (Erlang's
-    /// <c>gen_server:start</c>).
+    /// Starts an instance of <typeparamref name="TProcess"/> and waits until it is ready (Erlang's
+    /// <c>gen_server:start</c>): a <see cref="GenServer"/> when <see cref="GenServer.InitAsync"/> has finished, a
+    /// <see cref="GridProcess"/> when its code first waits for a message.
     /// </summary>
-    /// <exception cref="ProcessStartException">Its initialization threw or exited; the process is gone.</exception>
+    /// <exception cref="ProcessStartException">It failed or exited before it was ready; the process is gone.</exception>
     ValueTask<Pid> StartAsync<TProcess>(params object[] args) where TProcess : ProcessBehavior;
 
     /// <summary>Like <see cref="StartAsync{TProcess}(object[])"/>, with options.</summary>
@@ -47,6 +48,12 @@ public interface IProcessGrid
     /// Orleans grain). It always exists logically: the first message activates it, it is deactivated when idle, and the
     /// next message activates it again under the same pid.
     /// </summary>
+    /// <remarks>
+    /// Messages from one sender arrive in send order across activations: what an ending activation had not handled
+    /// passes to the next one ahead of anything sent later. An activation is not deactivated while it is linked,
+    /// monitored, or holds a deferred call (<see cref="GenServer.NoReply"/>); linking to or monitoring a virtual pid
+    /// activates it. A crash ends the activation (its links and monitors fire), and the next message activates it again.
+    /// </remarks>
     Pid Virtual<TProcess>(string key) where TProcess : GenServer;
 
     /// <summary>Sends <paramref name="message"/> to <paramref name="to"/> (<c>Pid ! Msg</c>). Never blocks.</summary>

@@ -4,6 +4,12 @@ namespace ProcessGrid;
 /// A process written as straight-line code that receives messages, like an Erlang function: override
 /// <see cref="RunAsync"/>. The process exits <c>normal</c> when it returns, or with the exception it throws.
 /// </summary>
+/// <remarks>
+/// Started with <c>StartAsync</c> or <c>StartLinkAsync</c>, the process counts as started when its code first waits
+/// for a message (or returns): the setup before that (<c>ctx.TrapExit = true</c>, registering, linking) has run by the
+/// time the start returns, as with <c>proc_lib:init_ack</c>. If the code throws before that, the start fails with
+/// <see cref="ProcessStartException"/>.
+/// </remarks>
 /// <example>
 /// <code>
 /// public sealed class Echo : GridProcess

@@ -163,6 +163,11 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
         Type type, object[] args, SpawnOptions? options, ProcessCell? parent, bool link, MonitorRef? monitor, TaskCompletionSource<Pid>? startWaiter)
     {
         EnsureRunning();
+        if (options?.Name is { } name && Names.Whereis(name) is { } holder)
+        {
+            // Refuse before building the class: its constructor may have effects. (Admit re-checks atomically.)
+            throw new ArgumentException($"Cannot start the process as '{name}': the name '{name}' is already registered to {holder}.", nameof(options));
+        }
         var behavior = CreateBehavior(type, args);
         var pid = NewPid();
         ProcessCell cell = behavior switch
@@ -171,16 +176,12 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
             GridProcess process => new FunctionProcessCell(this, pid, parent?.Self ?? SystemPid, process),
             _ => throw new ArgumentException($"{type.FullName} is neither a GridProcess nor a GenServer.", nameof(type)),
         };
-        if (startWaiter is not null && cell is ServerProcessCell serverCell)
+        if (startWaiter is not null)
         {
-            serverCell.AwaitStart(startWaiter, link ? parent : null);
+            cell.AwaitStart(startWaiter, link ? parent : null);
         }
         Admit(cell, options, parent, link, monitor);
         cell.Start();
-        if (cell is FunctionProcessCell)
-        {
-            startWaiter?.TrySetResult(pid);
-        }
         return pid;
     }
 

@@ -208,6 +208,10 @@ internal sealed class FunctionProcessCell : ProcessCell
     /// </summary>
     private void Park(ReceiveWaiter waiter, TimeSpan? timeout)
     {
+        if (IsStarting)
+        {
+            AcknowledgeStart(); // The code has done its setup and now waits for messages: the start is complete.
+        }
         waiter.Reset();
         waiter.Generation = ++_generation;
         waiter.Timer = null;
@@ -301,6 +305,7 @@ internal sealed class FunctionProcessCell : ProcessCell
         _bodyTask = null;
         if (task.IsCompletedSuccessfully)
         {
+            AcknowledgeStart(); // Finished its work without ever waiting: a start that succeeded.
             Die(ProcessGrid.ExitReason.Normal);
         }
         else
@@ -308,13 +313,17 @@ internal sealed class FunctionProcessCell : ProcessCell
             var error = task.IsCanceled ? new TaskCanceledException(task) : task.Exception!.InnerException!;
             switch (error)
             {
-                case ExitException exit:
+                case ExitException { Reason.Kind: ExitReasonKind.Normal } exit:
+                    AcknowledgeStart();
                     Die(exit.Reason);
+                    break;
+                case ExitException exit:
+                    FailStart(exit.Reason, null);
                     break;
                 case ProcessExitedException or OperationCanceledException when !IsAlive:
                     break; // Unwinding after the process was ended from outside.
                 default:
-                    Die(ProcessGrid.ExitReason.FromException(error), error);
+                    FailStart(ProcessGrid.ExitReason.FromException(error), error);
                     break;
             }
         }

@@ -83,6 +83,7 @@ internal abstract partial class ProcessCell
                 _node.Router.RemoveWatcher(target, monitorRef);
             }
         }
+        FailPendingStart(reason);
         OnExited();
         return true;
     }

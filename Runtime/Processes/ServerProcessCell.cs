@@ -23,8 +23,6 @@ internal class ServerProcessCell : ProcessCell
     private const int Throughput = 128;
 
     private readonly GenServer _server;
-    private TaskCompletionSource<Pid>? _startWaiter;
-    private ProcessCell? _startLinkedParent;
     private bool _started;
     private bool _terminating;
     private bool _initialized;
@@ -51,17 +49,6 @@ internal class ServerProcessCell : ProcessCell
 
     /// <summary>True once the first run has begun (initialization started).</summary>
     private protected bool Started => _started;
-
-    /// <summary>
-    /// Makes the start wait for initialization: the waiter completes with the pid when <see cref="GenServer.InitAsync"/>
-    /// finishes, or fails with <see cref="ProcessStartException"/>. With a linked parent, a failed start unlinks before
-    /// the process exits, so the parent gets the error and no exit signal (as with <c>proc_lib:init_fail</c>).
-    /// </summary>
-    internal void AwaitStart(TaskCompletionSource<Pid> waiter, ProcessCell? linkedParent)
-    {
-        _startWaiter = waiter;
-        _startLinkedParent = linkedParent;
-    }
 
     /// <inheritdoc />
     private protected override void Run()
@@ -126,23 +113,15 @@ internal class ServerProcessCell : ProcessCell
         if (failure is null && IsAlive)
         {
             _initialized = true;
-            _startWaiter?.TrySetResult(Self);
-            _startWaiter = null;
+            AcknowledgeStart();
             Loop();
             return;
         }
 
-        var (reason, crash) = failure is null ? (ExitReason!, null) : Classify(failure);
-        if (_startLinkedParent is { } parent)
-        {
-            parent.RemoveLink(Self);
-            RemoveLink(parent.Self);
-        }
-        // Exit before failing the start: whoever sees the error must find the process gone and its name free (so a
+        // The start fails after the process has exited: whoever sees the error finds it gone and its name free (so a
         // retry can take the name), as gen_server:start returns only after the failed process has exited.
-        Die(reason, crash);
-        _startWaiter?.TrySetException(new ProcessStartException(TypeName, reason));
-        _startWaiter = null;
+        var (reason, crash) = failure is null ? (ExitReason!, null) : Classify(failure);
+        FailStart(reason, crash);
         FinishExit();
     }
 
