@@ -323,23 +323,38 @@ internal sealed class SupervisorProcess : GenServer
         return IsAlive(pid) ? new Refusal(SupervisorError.NotFound, pid.ToString()) : Done.Instance;
     }
 
-    private async ValueTask<object> RestartChildAsync(string id)
+    /// <summary>
+    /// Finds a child by id that is neither running nor restarting (what restart_child and delete_child act on), or says
+    /// why not.
+    /// </summary>
+    private Refusal? FindStoppedChild(string id, out SupervisedChild child)
     {
+        child = null!;
         if (IsSimple)
         {
             return new Refusal(SupervisorError.SimpleOneForOne, id);
         }
-        if (FindById(id) is not { } child)
+        if (FindById(id) is not { } found)
         {
             return new Refusal(SupervisorError.NotFound, id);
         }
-        if (child.Restarting)
+        if (found.Restarting)
         {
             return new Refusal(SupervisorError.Restarting, id);
         }
-        if (child.Pid is not null)
+        if (found.Pid is not null)
         {
             return new Refusal(SupervisorError.Running, id);
+        }
+        child = found;
+        return null;
+    }
+
+    private async ValueTask<object> RestartChildAsync(string id)
+    {
+        if (FindStoppedChild(id, out var child) is { } refusal)
+        {
+            return refusal;
         }
         var (pid, failure) = await StartProcessAsync(child).ConfigureAwait(false);
         if (pid is null)
@@ -352,21 +367,9 @@ internal sealed class SupervisorProcess : GenServer
 
     private object DeleteChildById(string id)
     {
-        if (IsSimple)
+        if (FindStoppedChild(id, out var child) is { } refusal)
         {
-            return new Refusal(SupervisorError.SimpleOneForOne, id);
-        }
-        if (FindById(id) is not { } child)
-        {
-            return new Refusal(SupervisorError.NotFound, id);
-        }
-        if (child.Restarting)
-        {
-            return new Refusal(SupervisorError.Restarting, id);
-        }
-        if (child.Pid is not null)
-        {
-            return new Refusal(SupervisorError.Running, id);
+            return refusal;
         }
         _children.Remove(child);
         return Done.Instance;

@@ -21,8 +21,14 @@ public sealed record StopWith(ExitReason Reason);
 /// A worker that tells a probe when it has started and when it terminates (with the reason). It traps exits, so that
 /// its terminate callback runs when its supervisor shuts it down, which is how the tests see shutdown order.
 /// </summary>
-public sealed class TestWorker(string id, Pid probe) : GenServer
+public class TestWorker(string id, Pid probe) : GenServer
 {
+    /// <summary>The child's id in its supervisor.</summary>
+    protected string Id => id;
+
+    /// <summary>Where it reports.</summary>
+    protected Pid Probe => probe;
+
     protected override ValueTask InitAsync()
     {
         Context.TrapExit = true;
@@ -96,33 +102,16 @@ public sealed class StartSwitch(int failures = 0)
 }
 
 /// <summary>A <see cref="TestWorker"/> whose initialization fails while its <see cref="StartSwitch"/> says so.</summary>
-public sealed class FlakyWorker(string id, Pid probe, StartSwitch startSwitch) : GenServer
+public sealed class FlakyWorker(string id, Pid probe, StartSwitch startSwitch) : TestWorker(id, probe)
 {
     protected override ValueTask InitAsync()
     {
-        Context.Send(probe, new InitAttempt(id));
+        Context.Send(Probe, new InitAttempt(Id));
         if (startSwitch.ShouldFail())
         {
-            throw new InvalidOperationException($"{id} refuses to start");
+            throw new InvalidOperationException($"{Id} refuses to start");
         }
-        Context.TrapExit = true;
-        Context.Send(probe, new Started(id, Self));
-        return ValueTask.CompletedTask;
-    }
-
-    protected override ValueTask HandleCastAsync(object message)
-    {
-        if (message is StopWith stop)
-        {
-            Context.Exit(stop.Reason);
-        }
-        return ValueTask.CompletedTask;
-    }
-
-    protected override ValueTask TerminateAsync(ExitReason reason)
-    {
-        Context.Send(probe, new Terminated(id, Self, reason));
-        return ValueTask.CompletedTask;
+        return base.InitAsync();
     }
 }
 
