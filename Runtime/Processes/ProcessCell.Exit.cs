@@ -39,7 +39,17 @@ internal abstract partial class ProcessCell
         {
             LogCrash(_node.Logger, Self, TypeName, reason, crash);
         }
+        // Tidy up before telling anyone the process exited (Aborted callbacks, links, monitors, WhenExited): whoever
+        // learns of the exit must find the process out of the tables, its name free, and no monitor of it left on
+        // the processes it monitored.
         _node.OnProcessExited(this, name);
+        if (monitors is not null)
+        {
+            foreach (var (monitorRef, target) in monitors)
+            {
+                _node.Router.RemoveWatcher(target, monitorRef);
+            }
+        }
         if (aborted is not null)
         {
             try
@@ -74,13 +84,6 @@ internal abstract partial class ProcessCell
                         exitWatcher.OnWatchedExit(reason);
                         break;
                 }
-            }
-        }
-        if (monitors is not null)
-        {
-            foreach (var (monitorRef, target) in monitors)
-            {
-                _node.Router.RemoveWatcher(target, monitorRef);
             }
         }
         FailPendingStart(reason);
