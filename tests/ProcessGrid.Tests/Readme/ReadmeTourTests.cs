@@ -12,9 +12,13 @@ namespace ProcessGrid.Tests.Readme;
 /// blocks become global usings, blocks with statements form the program's top-level statements in order, blocks of
 /// declarations become their own files), runs it, and compares what it prints with the README's output block.
 /// </summary>
+/// <remarks>
+/// The tour prints with <see cref="Console"/>, which is one per OS process: the test runs alone (its collection
+/// disables parallelization) so that nothing else the test run prints lands in its capture.
+/// </remarks>
+[Collection(nameof(ReadmeTourTests))]
 public sealed partial class ReadmeTourTests
 {
-    private static readonly Lock ConsoleGate = new();
 
     [Fact]
     public async Task The_tour_compiles_runs_and_prints_what_the_readme_says()
@@ -83,12 +87,8 @@ public sealed partial class ReadmeTourTests
     private static async Task<string> RunAsync(Assembly program)
     {
         var output = new StringWriter();
-        TextWriter original;
-        lock (ConsoleGate)
-        {
-            original = Console.Out;
-            Console.SetOut(output);
-        }
+        var original = Console.Out;
+        Console.SetOut(output);
         try
         {
             var entry = program.EntryPoint!;
@@ -100,10 +100,7 @@ public sealed partial class ReadmeTourTests
         }
         finally
         {
-            lock (ConsoleGate)
-            {
-                Console.SetOut(original);
-            }
+            Console.SetOut(original);
         }
         return output.ToString();
     }
@@ -143,3 +140,7 @@ public sealed partial class ReadmeTourTests
     [GeneratedRegex(@"```(?<lang>\w+)\n(?<code>.*?)```", RegexOptions.Singleline)]
     private static partial Regex CodeBlock();
 }
+
+/// <summary>The README tour's collection: it runs with no other test in parallel.</summary>
+[CollectionDefinition(nameof(ReadmeTourTests), DisableParallelization = true)]
+public sealed class ReadmeTourCollection;
