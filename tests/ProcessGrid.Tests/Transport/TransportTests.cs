@@ -1,0 +1,232 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using ProcessGrid.Runtime.Transport;
+
+namespace ProcessGrid.Tests.Transport;
+
+/// <summary>The connections between nodes: handshake, order, refusal of strangers and garbage, probes, one connection per pair.</summary>
+public sealed class TransportTests
+{
+    [Fact]
+    public async Task Two_nodes_connect_learn_each_other_and_frames_arrive_in_order()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost");
+        await using var b = await TransportHarness.StartAsync("b@localhost");
+
+        var connection = await a.Transport.ConnectAsync(b.Endpoint, NodeName.Parse("b@localhost"), TestContext.Current.CancellationToken);
+        var inbound = (await b.Events.Expect<TransportHarness.Connected>()).Connection;
+
+        Assert.Equal("b@localhost", connection.Remote.Name.Value);
+        Assert.Equal("a@localhost", inbound.Remote.Name.Value);
+        Assert.Equal(a.Endpoint, inbound.Remote.Endpoint);
+        for (var i = 0; i < 20_000; i++)
+        {
+            Assert.True(connection.Send(TransportHarness.Text(i.ToString())));
+        }
+        await TestNode.Eventually(() => b.Frames.Count == 20_000, "all frames to arrive");
+        Assert.Equal(Enumerable.Range(0, 20_000).Select(i => i.ToString()), b.Frames);
+    }
+
+    [Fact]
+    public async Task A_peer_with_another_cookie_is_refused_on_both_sides_and_nothing_is_delivered()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost", cookie: "one");
+        await using var b = await TransportHarness.StartAsync("b@localhost", cookie: "two");
+
+        var error = await Assert.ThrowsAsync<ConnectFailedException>(() => a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken));
+
+        Assert.Contains("cookie", error.Message);
+        Assert.Empty(a.Transport.Connections);
+        Assert.Empty(b.Transport.Connections);
+        Assert.Empty(b.Events.Unexpected);
+    }
+
+    [Fact]
+    public async Task A_node_of_another_cluster_is_refused()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost", cluster: "blue");
+        await using var b = await TransportHarness.StartAsync("b@localhost", cluster: "green");
+
+        var error = await Assert.ThrowsAsync<ConnectFailedException>(() => a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken));
+
+        Assert.Contains("cluster 'green', not 'blue'", error.Message);
+        Assert.Empty(b.Transport.Connections);
+    }
+
+    [Fact]
+    public async Task The_node_policy_can_refuse_an_authenticated_peer_with_a_reason()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost");
+        await using var b = await TransportHarness.StartAsync("b@localhost");
+        b.Admission = peer => $"{peer.Name} was declared dead";
+
+        var error = await Assert.ThrowsAsync<ConnectFailedException>(() => a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken));
+
+        Assert.Contains("a@localhost was declared dead", error.Message);
+    }
+
+    [Fact]
+    public async Task Garbage_from_a_raw_socket_is_refused_and_disturbs_no_other_connection()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost");
+        await using var b = await TransportHarness.StartAsync("b@localhost");
+        var good = await a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken);
+
+        using (var raw = await RawConnectAsync(b.Endpoint))
+        {
+            await raw.SendAsync(Enumerable.Range(0, 4096).Select(i => (byte)(i * 31)).ToArray(), TestContext.Current.CancellationToken);
+            Assert.Equal(0, await ReadUntilClosedAsync(raw)); // The listener closes it (after a refusal frame at most).
+        }
+
+        Assert.True(good.Send(TransportHarness.Text("still here")));
+        await TestNode.Eventually(() => b.Frames.Contains("still here"), "the good connection to keep working");
+    }
+
+    [Fact]
+    public async Task A_dialer_that_says_nothing_is_dropped_after_the_handshake_timeout()
+    {
+        await using var b = await TransportHarness.StartAsync("b@localhost", options: new TransportOptions { HandshakeTimeout = TimeSpan.FromMilliseconds(300) });
+
+        using var raw = await RawConnectAsync(b.Endpoint);
+
+        Assert.Equal(0, await ReadUntilClosedAsync(raw));
+    }
+
+    [Fact]
+    public async Task An_oversized_frame_after_the_handshake_closes_only_that_connection_as_a_protocol_violation()
+    {
+        var small = new TransportOptions { MaxFrameSize = 1024 };
+        await using var a = await TransportHarness.StartAsync("a@localhost");
+        await using var b = await TransportHarness.StartAsync("b@localhost", options: small);
+        await using var c = await TransportHarness.StartAsync("c@localhost");
+        var fromA = await a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken);
+        var fromC = await c.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken);
+
+        Assert.True(fromA.Send(TransportHarness.Text(new string('x', 4000)))); // a allows it; b does not.
+
+        var closed = await b.Events.Expect<TransportHarness.Disconnected>(d => d.Connection.Remote.Name.Value == "a@localhost");
+        Assert.Equal(DisconnectReason.ProtocolViolation, closed.Reason);
+        Assert.True(fromC.Send(TransportHarness.Text("unaffected")));
+        await TestNode.Eventually(() => b.Frames.Contains("unaffected"), "the other connection to keep working");
+    }
+
+    [Fact]
+    public async Task A_frame_larger_than_allowed_is_refused_at_the_sender()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost", options: new TransportOptions { MaxFrameSize = 1024 });
+        await using var b = await TransportHarness.StartAsync("b@localhost");
+        var connection = await a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken);
+
+        Assert.Throws<FrameProtocolException>(() => connection.Send(TransportHarness.Text(new string('x', 4000))));
+        Assert.True(connection.IsOpen);
+    }
+
+    [Fact]
+    public async Task A_probe_is_answered_and_a_closed_connection_fails_its_probes_at_once()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost");
+        await using var b = await TransportHarness.StartAsync("b@localhost");
+        var connection = await a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken);
+
+        Assert.True(await connection.PingAsync(TimeSpan.FromSeconds(5)));
+
+        await b.DisposeAsync();
+        await a.Events.Expect<TransportHarness.Disconnected>();
+        Assert.False(connection.IsOpen);
+        Assert.False(await connection.PingAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task Two_nodes_dialing_each_other_at_once_end_with_one_connection_that_both_agree_on()
+    {
+        for (var round = 0; round < 10; round++)
+        {
+            await using var a = await TransportHarness.StartAsync("a@localhost");
+            await using var b = await TransportHarness.StartAsync("b@localhost");
+
+            var ab = Task.Run(() => TryConnect(a, b), TestContext.Current.CancellationToken);
+            var ba = Task.Run(() => TryConnect(b, a), TestContext.Current.CancellationToken);
+            await Task.WhenAll(ab, ba);
+
+            await TestNode.Eventually(
+                () => a.Transport.Find(NodeName.Parse("b@localhost")) is { IsOpen: true } x
+                      && b.Transport.Find(NodeName.Parse("a@localhost")) is { IsOpen: true } y
+                      && x.IsInitiator != y.IsInitiator
+                      && a.Transport.Connections.Count() == 1 && b.Transport.Connections.Count() == 1,
+                "one connection, the same one seen from both ends");
+            var kept = a.Transport.Find(NodeName.Parse("b@localhost"))!;
+            Assert.True(kept.Send(TransportHarness.Text("over the kept one")));
+            await TestNode.Eventually(() => b.Frames.Contains("over the kept one"), "traffic over the kept connection");
+        }
+
+        static async Task TryConnect(TransportHarness from, TransportHarness to)
+        {
+            try
+            {
+                await from.Transport.ConnectAsync(to.Endpoint, to.Transport.Self.Name, TestContext.Current.CancellationToken);
+            }
+            catch (ConnectFailedException)
+            {
+                // The losing side of a simultaneous connect is refused: expected.
+            }
+        }
+    }
+
+    [Fact]
+    public async Task After_a_connection_closes_the_nodes_connect_again()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost");
+        await using var b = await TransportHarness.StartAsync("b@localhost");
+        var first = await a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken);
+
+        Assert.True(a.Transport.Disconnect(NodeName.Parse("b@localhost"), "test"));
+        await first.Closed.Within("the connection to close");
+        var second = await a.Transport.ConnectAsync(b.Endpoint, NodeName.Parse("b@localhost"), TestContext.Current.CancellationToken);
+
+        Assert.NotSame(first, second);
+        Assert.True(second.Send(TransportHarness.Text("again")));
+        await TestNode.Eventually(() => b.Frames.Contains("again"), "traffic over the new connection");
+    }
+
+    private static async Task<Socket> RawConnectAsync(string endpoint)
+    {
+        var (host, port) = ClusterTransport.ParseEndpoint(endpoint);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPAddress.Parse(host), port, TestContext.Current.CancellationToken);
+        return socket;
+    }
+
+    /// <summary>Reads until the peer closes; returns the count of bytes received that are not a refusal frame.</summary>
+    private static async Task<int> ReadUntilClosedAsync(Socket socket)
+    {
+        var received = new List<byte>();
+        var buffer = new byte[4096];
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+        deadline.CancelAfter(TimeSpan.FromSeconds(10));
+        while (true)
+        {
+            int read;
+            try
+            {
+                read = await socket.ReceiveAsync(buffer, deadline.Token);
+            }
+            catch (SocketException)
+            {
+                break; // Reset: closed.
+            }
+            if (read == 0)
+            {
+                break;
+            }
+            received.AddRange(buffer.AsSpan(0, read).ToArray());
+        }
+        // What a refused peer may get is one Refuse frame; anything else would be a protocol leak.
+        if (received.Count >= 5 && received[4] == (byte)FrameKind.Refuse
+            && BinaryPrimitives.ReadUInt32LittleEndian(received.ToArray()) + 4 == received.Count)
+        {
+            return 0;
+        }
+        return received.Count;
+    }
+}
