@@ -101,6 +101,20 @@ public interface IProcessContext
     /// <summary>Like <see cref="StartLinkAsync{TProcess}(object[])"/>, with options (a name to register).</summary>
     ValueTask<Pid> StartLinkAsync<TProcess>(SpawnOptions options, params object[] args) where TProcess : ProcessBehavior;
 
+    /// <summary>
+    /// Spawns an instance of <typeparamref name="TProcess"/> on <paramref name="node"/>, linked to this process
+    /// (Erlang's <c>spawn_link(Node, M, F, A)</c>): the link exists before the new process runs.
+    /// </summary>
+    /// <exception cref="ProcessStartException">The node is down or could not create it.</exception>
+    ValueTask<Pid> SpawnLinkAsync<TProcess>(NodeName node, params object[] args) where TProcess : ProcessBehavior;
+
+    /// <summary>Spawns an instance of <typeparamref name="TProcess"/> on <paramref name="node"/>, monitored by this process.</summary>
+    /// <exception cref="ProcessStartException">The node is down or could not create it.</exception>
+    ValueTask<(Pid Pid, MonitorRef Monitor)> SpawnMonitorAsync<TProcess>(NodeName node, params object[] args) where TProcess : ProcessBehavior;
+
+    /// <summary>Subscribes this process to <see cref="NodeUp"/>/<see cref="NodeDown"/> messages (Erlang's <c>net_kernel:monitor_nodes(true)</c>), or unsubscribes it.</summary>
+    void MonitorNodes(bool enable = true);
+
     /// <summary>Sends an exit signal to <paramref name="pid"/> (<c>exit(Pid, Reason)</c>).</summary>
     void Exit(Pid pid, ExitReason reason);
 

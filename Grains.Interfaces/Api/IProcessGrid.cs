@@ -113,6 +113,43 @@ public interface IProcessGrid
     /// <summary>The node's record of undeliverable messages.</summary>
     IDeadLetters DeadLetters { get; }
 
+    /// <summary>The other nodes this node is connected to now (Erlang's <c>nodes()</c>); empty when it is not distributed.</summary>
+    IReadOnlyList<NodeName> Nodes { get; }
+
+    /// <summary>Connects to <paramref name="node"/> if needed and checks that it answers (Erlang's <c>net_adm:ping</c>: true is pong, false is pang).</summary>
+    Task<bool> PingAsync(NodeName node);
+
+    /// <summary>
+    /// Closes the connection to <paramref name="node"/> (Erlang's <c>disconnect_node</c>): node monitors get
+    /// <see cref="NodeDown"/> with <see cref="NodeDownReason.Disconnected"/>; links and monitors to its processes fire
+    /// with <c>noconnection</c>. The next message to it connects again. False when it was not connected.
+    /// </summary>
+    bool Disconnect(NodeName node);
+
+    /// <summary>
+    /// Subscribes <paramref name="subscriber"/> to <see cref="NodeUp"/> and <see cref="NodeDown"/> messages for every node
+    /// (Erlang's <c>net_kernel:monitor_nodes(true)</c>), or unsubscribes it. A subscriber that exits is dropped.
+    /// </summary>
+    void MonitorNodes(Pid subscriber, bool enable = true);
+
+    /// <summary>
+    /// Spawns an instance of the process class <typeparamref name="TProcess"/> on <paramref name="node"/> (Erlang's
+    /// <c>spawn(Node, Module, Function, Args)</c>); the arguments travel as messages do. Completes once the process exists there.
+    /// </summary>
+    /// <exception cref="ProcessStartException">The node is down, or could not create it (its class is not loaded there, bad arguments).</exception>
+    ValueTask<Pid> SpawnAsync<TProcess>(NodeName node, params object[] args) where TProcess : ProcessBehavior;
+
+    /// <summary>Spawns <paramref name="body"/> on this node; for another node it throws, because code does not travel between nodes.</summary>
+    /// <exception cref="NotSupportedException">The node is another one: spawn a process class by type there instead.</exception>
+    Pid Spawn(NodeName node, Func<IProcessContext, Task> body);
+
+    /// <summary>
+    /// Sends <paramref name="message"/> to the process registered as <paramref name="name"/> on <paramref name="node"/>
+    /// (Erlang's <c>{Name, Node} ! Msg</c>). Never throws for a name that is not registered there: that is a dead letter
+    /// on that node.
+    /// </summary>
+    void Send(string name, NodeName node, object message);
+
     /// <summary>Parses a pid's text form and attaches it to this node, so that <see cref="Pid.Send"/> routes through it.</summary>
     /// <exception cref="FormatException">The text is not a pid.</exception>
     Pid ParsePid(string text);

@@ -1,3 +1,5 @@
+using ProcessGrid.Runtime.Transport;
+
 namespace ProcessGrid.Runtime.Cluster;
 
 /// <summary>
@@ -43,4 +45,79 @@ public sealed class ClusterOptions
 
     /// <summary>True when the node takes part in a cluster.</summary>
     public bool IsDistributed => !string.IsNullOrWhiteSpace(Listen);
+
+    /// <summary>The timings of the membership protocol.</summary>
+    public MembershipOptions Membership { get; } = new();
+
+    /// <summary>The settings of the connections between nodes.</summary>
+    public TransportOptions Transport { get; } = new();
+
+    /// <summary>Checks every setting.</summary>
+    /// <exception cref="ArgumentException">A setting is invalid; the message names it and says what is allowed.</exception>
+    public void Validate()
+    {
+        if (string.IsNullOrWhiteSpace(ClusterId) || ClusterId.Length > 150)
+        {
+            throw new ArgumentException($"{SectionName}:{nameof(ClusterId)} must be a name of 1 to 150 characters (default: default).");
+        }
+        if (Cookie is { Length: 0 })
+        {
+            throw new ArgumentException($"{SectionName}:{nameof(Cookie)} is empty: give the cluster's secret, or leave it unset to use ~/.processgrid.cookie.");
+        }
+        ValidateEndpoint(Listen, nameof(Listen));
+        ValidateEndpoint(AdvertisedEndpoint, nameof(AdvertisedEndpoint));
+        ValidateEndpoint(Join, nameof(Join));
+        if (!IsDistributed && (Join is not null || Database is not null))
+        {
+            throw new ArgumentException(
+                $"{SectionName}:{(Join is not null ? nameof(Join) : nameof(Database))} is set but {SectionName}:{nameof(Listen)} is not: " +
+                "a node joins a cluster only when it listens for other nodes (--listen host:port).");
+        }
+        if (Join is not null && Database is not null)
+        {
+            throw new ArgumentException($"{SectionName}:{nameof(Join)} and {SectionName}:{nameof(Database)} are both set: membership is kept either in PostgreSQL (Database) or by a seed node (Join), not both.");
+        }
+        Positive(Membership.ProbePeriod, "Membership:ProbePeriod");
+        Positive(Membership.ProbeTimeout, "Membership:ProbeTimeout");
+        Positive(Membership.ConnectionLossProbeInterval, "Membership:ConnectionLossProbeInterval");
+        Positive(Membership.DeathVoteExpiration, "Membership:DeathVoteExpiration");
+        Positive(Membership.IAmAlivePeriod, "Membership:IAmAlivePeriod");
+        Positive(Membership.TableRefreshPeriod, "Membership:TableRefreshPeriod");
+        Positive(Membership.MaxJoinAttemptTime, "Membership:MaxJoinAttemptTime");
+        Positive(Membership.MinRetryDelay, "Membership:MinRetryDelay");
+        Positive(Membership.MaxRetryDelay, "Membership:MaxRetryDelay");
+        if (Membership.NumMissedProbesLimit < 1 || Membership.NumVotesForDeathDeclaration < 1)
+        {
+            throw new ArgumentException($"{SectionName}:Membership:NumMissedProbesLimit and NumVotesForDeathDeclaration must be at least 1.");
+        }
+        if (Transport.MaxFrameSize < 4096)
+        {
+            throw new ArgumentException($"{SectionName}:Transport:MaxFrameSize is {Transport.MaxFrameSize}; it must be at least 4096 bytes (default 16 MiB).");
+        }
+        Positive(Transport.HandshakeTimeout, "Transport:HandshakeTimeout");
+        Positive(Transport.ConnectTimeout, "Transport:ConnectTimeout");
+        Positive(Transport.ReconnectMinDelay, "Transport:ReconnectMinDelay");
+        Positive(Transport.ReconnectMaxDelay, "Transport:ReconnectMaxDelay");
+    }
+
+    private static void ValidateEndpoint(string? value, string name)
+    {
+        if (value is null)
+        {
+            return;
+        }
+        var colon = value.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(value.AsSpan(colon + 1), out var port) || port is < 0 or > 65535)
+        {
+            throw new ArgumentException($"{SectionName}:{name} is '{value}'; write it as host:port, for example 127.0.0.1:4370.");
+        }
+    }
+
+    private static void Positive(TimeSpan value, string name)
+    {
+        if (value <= TimeSpan.Zero)
+        {
+            throw new ArgumentException($"{SectionName}:{name} is {value}; it must be a positive duration such as 00:00:01.");
+        }
+    }
 }

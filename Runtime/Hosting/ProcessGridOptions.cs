@@ -1,3 +1,5 @@
+using ProcessGrid.Runtime.Cluster;
+
 namespace ProcessGrid.Runtime.Hosting;
 
 /// <summary>
@@ -33,6 +35,9 @@ public sealed class ProcessGridOptions
     /// <summary>How many dead letters are logged per second at most (all are counted). Default: 10.</summary>
     public int DeadLetterLogLinesPerSecond { get; set; } = 10;
 
+    /// <summary>How the node takes part in a cluster (section <c>ProcessGrid:Cluster</c>); not distributed unless <see cref="ClusterOptions.Listen"/> is set.</summary>
+    public ClusterOptions Cluster { get; } = new();
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it and says what is allowed.</exception>
     public void Validate()
@@ -58,6 +63,7 @@ public sealed class ProcessGridOptions
         {
             throw new ArgumentException($"{SectionName}:{nameof(DeadLetterLogLinesPerSecond)} is {DeadLetterLogLinesPerSecond}; it must be 0 or more.");
         }
+        Cluster.Validate();
         foreach (var type in VirtualProcesses)
         {
             if (!typeof(GenServer).IsAssignableFrom(type) || type.IsAbstract)

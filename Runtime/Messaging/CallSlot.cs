@@ -12,17 +12,18 @@ namespace ProcessGrid.Runtime.Messaging;
 /// <para>The first of reply, failure and timeout wins (the <see cref="TimerEntry"/> state word); the others are ignored.
 /// The caller's continuation is queued to the thread pool rather than run on the callee's thread, so a callee that
 /// replies and carries on is never held up by its caller's code.</para>
-/// <para>A call to a local spawned process also watches the callee while it is pending, as gen_server:call monitors
-/// it: if the callee exits before replying (with the call in its mailbox, in hand, or deferred with
-/// <see cref="GenServer.NoReply"/>), the call fails at once with the callee's exit reason instead of waiting for its
-/// timeout. Whichever way the call completes, the watch is removed.</para>
+/// <para>A pending call is also registered with whoever can end it early (<see cref="ICallWatch"/>): a local spawned
+/// callee watches it, as gen_server:call monitors the callee, so the call fails at once with the callee's exit reason
+/// if the callee exits before replying (with the call in its mailbox, in hand, or deferred with
+/// <see cref="GenServer.NoReply"/>); a call to another node sits in that node's table of pending calls, which fails it
+/// with <c>{nodedown, Node}</c> if the connection is lost. Whichever way the call completes, the registration is removed.</para>
 /// </remarks>
-internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, IReplyTarget, IExitWatcher
+internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, IPendingCall, IExitWatcher
 {
     private ManualResetValueTaskSourceCore<TReply> _core;
     private readonly Pid? _target;
-    private ProcessCell? _callee;
-    private long _calleeWatch;
+    private ICallWatch? _watch;
+    private long _watchKey;
 
     public CallSlot(Pid? target)
     {
@@ -34,32 +35,28 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
     public ValueTask<TReply> Task => new(this, _core.Version);
 
     /// <summary>
-    /// Watches <paramref name="callee"/> until the call completes (call before delivering the request). If it has
-    /// already exited nothing is watched: delivering the request then fails the call with <c>noproc</c>.
+    /// Records that the call is registered as <paramref name="key"/> with <paramref name="watch"/>, which the call tells
+    /// to forget it when it completes. Call after registering; if the call completed meanwhile, it is forgotten at once.
     /// </summary>
-    public void WatchCallee(ProcessCell callee, long watchRef)
+    public void SetWatch(ICallWatch watch, long key)
     {
-        _calleeWatch = watchRef;
-        Volatile.Write(ref _callee, callee);
-        if (!callee.AddWatcher(watchRef, this))
+        _watchKey = key;
+        Volatile.Write(ref _watch, watch);
+        if (!IsPending)
         {
-            Volatile.Write(ref _callee, null);
-        }
-        else if (!IsPending)
-        {
-            ReleaseCallee(); // Completed (timed out) while the watch was being set up, so its completer found nothing to release.
+            ReleaseWatch(); // Completed while being registered, so its completer found nothing to release.
         }
     }
 
     /// <inheritdoc />
     public void OnWatchedExit(ExitReason reason) => Fail(0, reason);
 
-    /// <summary>Stops watching the callee once the call has completed (the one caller that completed it).</summary>
-    private void ReleaseCallee()
+    /// <summary>Forgets the call's registration once it has completed (the one caller that completed it).</summary>
+    private void ReleaseWatch()
     {
-        if (Interlocked.Exchange(ref _callee, null) is { } callee)
+        if (Interlocked.Exchange(ref _watch, null) is { } watch)
         {
-            callee.RemoveWatcher(_calleeWatch);
+            watch.ReleaseCall(_watchKey);
         }
     }
 
@@ -70,7 +67,7 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
         {
             return false;
         }
-        ReleaseCallee();
+        ReleaseWatch();
         if (reply is TReply typed)
         {
             _core.SetResult(typed);
@@ -98,7 +95,7 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
         {
             return false;
         }
-        ReleaseCallee();
+        ReleaseWatch();
         _core.SetException(new CallException(_target, reason));
         return true;
     }
@@ -106,7 +103,7 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
     /// <summary>The timeout: the wheel has already claimed the entry, so complete it directly.</summary>
     protected override void Fire()
     {
-        ReleaseCallee();
+        ReleaseWatch();
         _core.SetException(new CallException(_target, ExitReason.Timeout));
     }
 

@@ -49,10 +49,14 @@ internal sealed partial class DeadLetterOffice : IDeadLetters
     }
 
     /// <inheritdoc />
-    public void Report(string target, object message, string reason)
+    public void Report(string target, object message, string reason) =>
+        Report(target, message.GetType().FullName ?? message.GetType().Name, reason);
+
+    /// <summary>Records a message known only by its type name (one that arrived but could not be read).</summary>
+    public void Report(string target, string messageType, string reason)
     {
         Interlocked.Increment(ref _count);
-        var letter = new DeadLetter(target, message.GetType().FullName ?? message.GetType().Name, reason, DateTimeOffset.UtcNow);
+        var letter = new DeadLetter(target, messageType, reason, DateTimeOffset.UtcNow);
         long suppressed = 0;
         bool log;
         lock (_gate)

@@ -8,9 +8,9 @@ namespace ProcessGrid.Runtime.Messaging;
 /// API never do.
 /// </summary>
 /// <remarks>
-/// Without a cluster, a pid of another node is unreachable: messages to it are dead letters, calls fail with
-/// <c>{nodedown, Node}</c>, links and monitors to it fire with <c>noconnection</c> (as in Erlang when a node cannot be
-/// connected).
+/// A pid of another node goes to the distribution layer, which turns the operation into a frame to that node. A node
+/// that is not distributed cannot reach it: messages to it are dead letters, calls fail with <c>{nodedown, Node}</c>,
+/// links and monitors to it fire with <c>noconnection</c> (as in Erlang when a node cannot be connected).
 /// </remarks>
 internal sealed class MessageRouter(ProcessNode node)
 {
@@ -40,7 +40,12 @@ internal sealed class MessageRouter(ProcessNode node)
                 : "noproc: the pid belongs to an earlier run of this node", ExitReason.NoProc);
             return;
         }
-        Undeliverable(to, envelope, $"noconnection: not connected to node {to.Node}", ExitReason.NodeDown(to.Node));
+        if (node.Distribution is { } distribution)
+        {
+            distribution.Deliver(to, envelope);
+            return;
+        }
+        Undeliverable(to, envelope, $"noconnection: this node is not distributed, so it cannot reach {to.Node}", ExitReason.NodeDown(to.Node));
     }
 
     /// <summary>Gives up an envelope: a call fails at once with <paramref name="callFailure"/>, anything else is a dead letter.</summary>
@@ -57,7 +62,7 @@ internal sealed class MessageRouter(ProcessNode node)
     }
 
     /// <summary>The live local process behind a pid (for a virtual pid: its activation, activating it when <paramref name="activate"/>).</summary>
-    private ProcessCell? Resolve(Pid pid, bool activate)
+    internal ProcessCell? Resolve(Pid pid, bool activate)
     {
         if (pid.IsVirtual)
         {
@@ -78,6 +83,10 @@ internal sealed class MessageRouter(ProcessNode node)
         {
             return cached;
         }
+        if (IsRemote(pid))
+        {
+            return null;
+        }
         if (pid.Node == node.Node && pid.Creation == node.Creation && node.Table.Find(pid.Id) is { } cell)
         {
             pid.Cell = cell;
@@ -94,6 +103,11 @@ internal sealed class MessageRouter(ProcessNode node)
     /// <summary>Sends an exit signal from <paramref name="from"/> (whose cell, when local, is <paramref name="fromCell"/>).</summary>
     public void SendExitSignal(Pid from, ProcessCell? fromCell, Pid to, ExitReason reason, bool viaLink)
     {
+        if (IsRemote(to))
+        {
+            node.Distribution?.SendExit(from, to, reason, viaLink);
+            return;
+        }
         Resolve(to, activate: false)?.ReceiveExitSignal(from, reason, viaLink);
     }
 
@@ -102,28 +116,54 @@ internal sealed class MessageRouter(ProcessNode node)
     {
         if (IsRemote(target))
         {
-            return ExitReason.NoConnection;
+            if (node.Distribution is not { } distribution)
+            {
+                return ExitReason.NoConnection;
+            }
+            distribution.Link(from, target); // A target that does not exist answers with an exit signal noproc.
+            return null;
         }
         var cell = Resolve(target, activate: true);
         return cell is not null && cell.AcceptLink(from, fromCell) ? null : ExitReason.NoProc;
     }
 
     /// <summary>Removes <paramref name="from"/> from <paramref name="target"/>'s links.</summary>
-    public void RemoveLink(Pid target, Pid from) => Resolve(target, activate: false)?.RemoveLink(from);
+    public void RemoveLink(Pid target, Pid from)
+    {
+        if (IsRemote(target))
+        {
+            node.Distribution?.Unlink(from, target);
+            return;
+        }
+        Resolve(target, activate: false)?.RemoveLink(from);
+    }
 
     /// <summary>Records a monitor on <paramref name="target"/>. Returns the failure reason (for an immediate Down), or null.</summary>
     public ExitReason? AddWatcher(Pid target, long monitorRef, object watcher)
     {
         if (IsRemote(target))
         {
-            return ExitReason.NoConnection;
+            if (node.Distribution is not { } distribution)
+            {
+                return ExitReason.NoConnection;
+            }
+            distribution.Monitor(watcher, target, monitorRef); // A target that does not exist answers with Down noproc.
+            return null;
         }
         var cell = Resolve(target, activate: true);
         return cell is not null && cell.AddWatcher(monitorRef, watcher) ? null : ExitReason.NoProc;
     }
 
     /// <summary>Removes a monitor from <paramref name="target"/>.</summary>
-    public void RemoveWatcher(Pid target, long monitorRef) => Resolve(target, activate: false)?.RemoveWatcher(monitorRef);
+    public void RemoveWatcher(Pid target, long monitorRef)
+    {
+        if (IsRemote(target))
+        {
+            node.Distribution?.Demonitor(target, monitorRef);
+            return;
+        }
+        Resolve(target, activate: false)?.RemoveWatcher(monitorRef);
+    }
 
     /// <summary>Delivers a <see cref="Down"/> to the process that holds the monitor.</summary>
     public void DeliverDown(Pid watcher, MonitorRef monitorRef, Pid target, ExitReason reason) =>

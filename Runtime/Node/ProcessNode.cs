@@ -42,6 +42,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
         options.Validate();
         _options = options;
         var loggers = loggerFactory ?? NullLoggerFactory.Instance;
+        LoggerFactory = loggers;
         // A node built without a host still hands its logger factory to the process classes it builds, so that
         // processes which log (a supervisor's reports, say) write where the node itself writes.
         _services = services ?? new LoggingOnlyServices(loggers);
@@ -85,6 +86,8 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
     public IDeadLetters DeadLetters => DeadLetterOffice;
 
     internal ILogger Logger { get; }
+
+    internal ILoggerFactory LoggerFactory { get; }
 
     internal DeadLetterOffice DeadLetterOffice { get; }
 
@@ -332,7 +335,11 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
         if (Router.FindSpawned(to) is { } callee)
         {
             // Only spawned callees: a virtual process outlives its activations, whose unhandled calls are handed on.
-            slot.WatchCallee(callee, NewMonitorRef().Value);
+            var key = NewMonitorRef().Value;
+            if (callee.AddWatcher(key, slot))
+            {
+                slot.SetWatch(callee, key);
+            }
         }
         Router.Deliver(to, new Envelope(request, slot, 0, caller));
         return slot.Task;
@@ -496,6 +503,11 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
         LogStopping(Logger, Node);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(_options.ShutdownTimeout);
+        if (_membership is { } membership)
+        {
+            // Tell the cluster first: peers stop placing work here and report this node's going as Left, not as a failure.
+            await membership.BeginLeaveAsync(deadline.Token).ConfigureAwait(false);
+        }
 
         var roots = Table.All.Where(cell => cell.Parent == SystemPid).OrderByDescending(cell => cell.Self.Id).ToList();
         foreach (var root in roots)
@@ -524,11 +536,18 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
             cell.Die(ExitReason.Shutdown);
         }
 
+        await StopClusterAsync(deadline.Token, leave: true).ConfigureAwait(false);
+        FinishStop(NodeTermination.Stopped);
+    }
+
+    private void FinishStop(NodeTermination how)
+    {
         Activations.Dispose();
         Timers.Dispose();
         PidHosts.Remove(this);
         Volatile.Write(ref _lifecycle, Stopped);
         LogStopped(Logger, Node);
+        _termination.TrySetResult(how);
     }
 
     private static async Task<bool> CompletesBefore(Task task, CancellationToken deadline)

@@ -248,6 +248,25 @@ internal abstract partial class ProcessCell
     }
 
     /// <inheritdoc />
+    public ValueTask<Pid> SpawnLinkAsync<TProcess>(NodeName node, params object[] args) where TProcess : ProcessBehavior
+    {
+        ThrowIfExited();
+        return _node.SpawnOnAsync(node, typeof(TProcess), args, this, link: true, monitor: null);
+    }
+
+    /// <inheritdoc />
+    public async ValueTask<(Pid Pid, MonitorRef Monitor)> SpawnMonitorAsync<TProcess>(NodeName node, params object[] args) where TProcess : ProcessBehavior
+    {
+        ThrowIfExited();
+        var monitorRef = _node.NewMonitorRef();
+        var pid = await _node.SpawnOnAsync(node, typeof(TProcess), args, this, link: false, monitor: monitorRef).ConfigureAwait(false);
+        return (pid, monitorRef);
+    }
+
+    /// <inheritdoc />
+    public void MonitorNodes(bool enable = true) => _node.MonitorNodes(Self, enable);
+
+    /// <inheritdoc />
     public void Exit(Pid pid, ExitReason reason)
     {
         ThrowIfExited();

@@ -116,6 +116,9 @@ internal abstract partial class ProcessCell
         }
     }
 
+    /// <summary>A completed call forgets the watch it had on this process (its callee).</summary>
+    void ICallWatch.ReleaseCall(long key) => RemoveWatcher(key);
+
     /// <summary>Forgets a monitor on this process.</summary>
     internal void RemoveWatcher(long monitorRef)
     {

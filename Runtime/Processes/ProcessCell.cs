@@ -24,7 +24,7 @@ namespace ProcessGrid.Runtime.Processes;
 /// Whoever next owns the mailbox of a dead cell drains it: calls fail with the exit reason, other messages become dead
 /// letters (a virtual process forwards them to its next activation instead).</para>
 /// </remarks>
-internal abstract partial class ProcessCell : IThreadPoolWorkItem, IProcessContext
+internal abstract partial class ProcessCell : IThreadPoolWorkItem, IProcessContext, ICallWatch
 {
     private protected const int Idle = 0;
     private protected const int Scheduled = 1;

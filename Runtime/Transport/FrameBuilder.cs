@@ -33,6 +33,12 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
     /// <summary>The frame's kind.</summary>
     public FrameKind Kind { get; }
 
+    /// <summary>
+    /// What the sender attached to the frame to account for it if it is never sent (the connection closed first): the
+    /// transport hands it back through <see cref="ITransportHandler.OnUnsent"/>.
+    /// </summary>
+    public object? Tag { get; set; }
+
     /// <summary>How many payload bytes have been written.</summary>
     public int PayloadLength => _written - HeaderSize;
 

@@ -18,6 +18,12 @@ internal interface ITransportHandler
     void OnDisconnected(PeerConnection connection, DisconnectReason reason);
 
     /// <summary>
+    /// A frame queued on a connection was not sent because the connection closed first (called before the frame is
+    /// released, once per frame): the node accounts for what it carried (a message becomes a dead letter).
+    /// </summary>
+    void OnUnsent(PeerConnection connection, FrameBuilder frame);
+
+    /// <summary>
     /// A data frame arrived. Called on the connection's reader, in arrival order; the payload is valid only during the
     /// call. Must not block. Returns false for a kind it does not know, which closes the connection as a protocol violation.
     /// </summary>

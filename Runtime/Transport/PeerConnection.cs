@@ -65,8 +65,9 @@ internal sealed partial class PeerConnection
     }
 
     /// <summary>
-    /// Queues a frame. Never blocks; the connection takes the frame over. Returns false when the connection is closed
-    /// (the frame is dropped).
+    /// Queues a frame. Never blocks. Returns true when the connection took the frame over (it is then sent, or handed
+    /// back through <see cref="ITransportHandler.OnUnsent"/> if the connection closes first); false when the connection
+    /// is closed, in which case the caller still owns the frame.
     /// </summary>
     /// <exception cref="FrameProtocolException">The frame is larger than the largest frame allowed (nothing was queued).</exception>
     public bool Send(FrameBuilder frame)
@@ -82,15 +83,13 @@ internal sealed partial class PeerConnection
         }
         if (!IsOpen)
         {
-            frame.Release();
             return false;
         }
         _outbound.Enqueue(frame);
         _writerSignal.Set();
         if (!IsOpen)
         {
-            Drain(_outbound); // Closed while queueing: make sure the frame's buffer goes back.
-            return false;
+            Drain(_outbound); // Closed while queueing: account for what is left and return the buffers.
         }
         return true;
     }
@@ -274,10 +273,15 @@ internal sealed partial class PeerConnection
 
     private bool TryTake(out FrameBuilder frame) => _urgent.TryDequeue(out frame!) || _outbound.TryDequeue(out frame!);
 
-    private static void Drain(ConcurrentQueue<FrameBuilder> queue)
+    /// <summary>Releases frames that will never be sent, after the node has accounted for what they carried.</summary>
+    private void Drain(ConcurrentQueue<FrameBuilder> queue)
     {
         while (queue.TryDequeue(out var frame))
         {
+            if (frame.Tag is not null)
+            {
+                _transport.Handler.OnUnsent(this, frame);
+            }
             frame.Release();
         }
     }

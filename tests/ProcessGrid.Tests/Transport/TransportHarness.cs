@@ -53,6 +53,8 @@ internal sealed class TransportHarness : ITransportHandler, IAsyncDisposable
 
     void ITransportHandler.OnDisconnected(PeerConnection connection, DisconnectReason reason) => Events.Post(new Disconnected(connection, reason));
 
+    void ITransportHandler.OnUnsent(PeerConnection connection, FrameBuilder frame) => Events.Post(new Unsent(frame.Tag));
+
     bool ITransportHandler.OnFrame(PeerConnection connection, FrameKind kind, ReadOnlySequence<byte> payload)
     {
         if (kind != FrameKind.Message)
@@ -69,4 +71,6 @@ internal sealed class TransportHarness : ITransportHandler, IAsyncDisposable
     public sealed record Connected(PeerConnection Connection);
 
     public sealed record Disconnected(PeerConnection Connection, DisconnectReason Reason);
+
+    public sealed record Unsent(object? Tag);
 }
