@@ -31,6 +31,15 @@ internal static class PostgresMembershipSql
     public const string LockSchema = "SELECT pg_advisory_xact_lock(@lock_key)";
 
     /// <summary>
+    /// Run first in every transaction that creates the schema or changes the version: its commit is on disk before it
+    /// is reported, even where the server runs with <c>synchronous_commit = off</c> for speed. Such a server loses
+    /// the last commits when it crashes; for membership that would send the version back to a number the nodes have
+    /// already seen with other rows, so two different views would carry the same version (or the schema would vanish
+    /// under a running table). The setting ends with the transaction and is allowed to any user.
+    /// </summary>
+    public const string DurableCommit = "SET LOCAL synchronous_commit = on";
+
+    /// <summary>
     /// The version table, if missing. One row per cluster; <c>version</c> starts at 0 and only ever grows by one per
     /// successful insert or update; <c>updated_at</c> says when it last moved (for operators).
     /// </summary>

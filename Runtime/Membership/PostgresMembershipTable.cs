@@ -14,6 +14,8 @@ namespace ProcessGrid.Runtime.Membership;
 /// initialized, inside one transaction that holds an advisory lock, with <c>IF NOT EXISTS</c>; so any number of nodes
 /// may create it at once, and again. The cluster's version row starts at 0 and is never reset.</item>
 /// <item>Read: the version and all rows in one statement, hence one snapshot.</item>
+/// <item>Durability: the schema and every version change are committed with <c>synchronous_commit = on</c>, whatever
+/// the server's default, so that a database crash cannot take back a version the nodes have seen.</item>
 /// <item>Insert and update: one transaction each, of one statement that increments the version only where it is still
 /// the expected one and writes the row only if it did. When the statement wrote no row (stale version, duplicate
 /// identity on insert, missing row on update) the transaction is rolled back and the result is false: nothing was
@@ -65,6 +67,7 @@ internal sealed class PostgresMembershipTable : IMembershipTable, IAsyncDisposab
                 BatchCommands =
                 {
                     Command(PostgresMembershipSql.LockSchema, new NpgsqlParameter<long>("lock_key", PostgresMembershipSql.SchemaLockKey)),
+                    Command(PostgresMembershipSql.DurableCommit),
                     Command(PostgresMembershipSql.CreateVersionTable),
                     Command(PostgresMembershipSql.CreateMembershipTable),
                     Command(PostgresMembershipSql.CreateVersionRow, ClusterParameter()),
@@ -169,22 +172,19 @@ internal sealed class PostgresMembershipTable : IMembershipTable, IAsyncDisposab
         return await RunAsync($"{verb} the row of {stored.Name} in cluster '{_clusterId}'", async (connection, ct) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(ct);
-            await using var command = new NpgsqlCommand(sql, connection, transaction)
-            {
-                Parameters =
-                {
-                    ClusterParameter(),
-                    new NpgsqlParameter<long>("expected_version", expectedVersion),
-                    new NpgsqlParameter<string>("node_name", stored.Name.Value),
-                    new NpgsqlParameter<long>("creation", stored.Creation),
-                    new NpgsqlParameter<string>("endpoint", stored.Endpoint),
-                    new NpgsqlParameter<short>("status", (short)stored.Status),
-                    new NpgsqlParameter<string>("suspect_votes", SuspectVoteJson.Write(stored.Votes)) { NpgsqlDbType = NpgsqlDbType.Jsonb },
-                    new NpgsqlParameter<DateTimeOffset>("started_at", stored.StartedAt),
-                    new NpgsqlParameter<DateTimeOffset>("i_am_alive_at", stored.IAmAliveAt),
-                },
-            };
-            if (await command.ExecuteNonQueryAsync(ct) == 0)
+            var write = Command(sql,
+                ClusterParameter(),
+                new NpgsqlParameter<long>("expected_version", expectedVersion),
+                new NpgsqlParameter<string>("node_name", stored.Name.Value),
+                new NpgsqlParameter<long>("creation", stored.Creation),
+                new NpgsqlParameter<string>("endpoint", stored.Endpoint),
+                new NpgsqlParameter<short>("status", (short)stored.Status),
+                new NpgsqlParameter<string>("suspect_votes", SuspectVoteJson.Write(stored.Votes)) { NpgsqlDbType = NpgsqlDbType.Jsonb },
+                new NpgsqlParameter<DateTimeOffset>("started_at", stored.StartedAt),
+                new NpgsqlParameter<DateTimeOffset>("i_am_alive_at", stored.IAmAliveAt));
+            await using var batch = new NpgsqlBatch(connection, transaction) { BatchCommands = { Command(PostgresMembershipSql.DurableCommit), write } };
+            await batch.ExecuteNonQueryAsync(ct);
+            if (write.RecordsAffected == 0)
             {
                 // A stale version wrote nothing; a duplicate (insert) or missing row (update) may have moved the version: undo it.
                 await transaction.RollbackAsync(ct);
