@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
 using Npgsql;
 using ProcessGrid.Runtime.Membership;
 using static ProcessGrid.Tests.Membership.Tables.MembershipRows;
@@ -88,6 +90,39 @@ public sealed class PostgresUnavailabilityTests(PostgresServerFixture fixture) :
 
         Assert.Contains("(database 'no_such_membership_db') has no such database", error.Message);
         Assert.Contains("Create the database", error.Message);
+        Assert.DoesNotContain(Password, error.Message);
+    }
+
+    [Fact]
+    public async Task A_server_that_accepts_but_never_answers_is_reported_as_a_timeout()
+    {
+        // A port that completes TCP connections (the kernel does, from the backlog) but never speaks PostgreSQL.
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        var connectionString = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = port, Username = "postgres", Password = Password, Timeout = 1 };
+        await using var table = new PostgresMembershipTable(connectionString.ConnectionString, "c");
+
+        var clock = Stopwatch.StartNew();
+        var error = await Assert.ThrowsAsync<MembershipUnavailableException>(() => table.InitializeAsync(Cancel));
+
+        Assert.True(clock.Elapsed < Promptly, $"The timeout took {clock.Elapsed}.");
+        Assert.Contains($"PostgreSQL at 127.0.0.1:{port}", error.Message);
+        Assert.Contains("did not answer in time (Timeout=1 s to connect", error.Message);
+        Assert.DoesNotContain(Password, error.Message);
+    }
+
+    [Fact]
+    public async Task A_user_the_server_refuses_is_reported_as_an_authentication_failure()
+    {
+        // The test server trusts local connections, but still refuses a role that does not exist (SQLSTATE 28000).
+        var stranger = new NpgsqlConnectionStringBuilder(WithShortTimeouts(fixture.Server.ConnectionString)) { Username = "no_such_role" };
+        await using var table = new PostgresMembershipTable(stranger.ConnectionString, "c");
+
+        var error = await Assert.ThrowsAsync<MembershipUnavailableException>(() => table.ReadAllAsync(Cancel));
+
+        Assert.Contains("refused user 'no_such_role' (authentication failed)", error.Message);
+        Assert.Contains("Check Username and Password", error.Message);
         Assert.DoesNotContain(Password, error.Message);
     }
 }
