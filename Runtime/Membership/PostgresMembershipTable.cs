@@ -16,8 +16,8 @@ namespace ProcessGrid.Runtime.Membership;
 /// <item>Read: the version and all rows in one statement, hence one snapshot.</item>
 /// <item>Durability: the schema and every version change are committed with <c>synchronous_commit = on</c>, whatever
 /// the server's default, so that a database crash cannot take back a version the nodes have seen.</item>
-/// <item>Insert and update: one transaction each, of one statement that increments the version only where it is still
-/// the expected one and writes the row only if it did. When the statement wrote no row (stale version, duplicate
+/// <item>Insert and update: one transaction each, whose one write statement increments the version only where it is
+/// still the expected one and writes the row only if it did. When the statement wrote no row (stale version, duplicate
 /// identity on insert, missing row on update) the transaction is rolled back and the result is false: nothing was
 /// written. True only after the commit succeeded.</item>
 /// <item>I-am-alive: one column of one row, no version check, no increment. A missing row is an error
