@@ -271,11 +271,15 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         return Transport.Disconnect(node, "disconnected on request");
     }
 
-    /// <summary>Closes the connection to a node membership has declared dead (monitors get <see cref="NodeDownReason.DeclaredDead"/>).</summary>
+    /// <summary>
+    /// Closes the connection to a node membership now records as dead: monitors get <see cref="NodeDownReason.Left"/>
+    /// if it was leaving in an orderly way, <see cref="NodeDownReason.DeclaredDead"/> otherwise.
+    /// </summary>
     public void OnDeclaredDead(NodeName node)
     {
-        _closeReasons[node] = NodeDownReason.DeclaredDead;
-        Transport.Disconnect(node, $"{node} was declared dead");
+        var left = Get(node).IsLeaving;
+        _closeReasons[node] = left ? NodeDownReason.Left : NodeDownReason.DeclaredDead;
+        Transport.Disconnect(node, left ? $"{node} left the cluster" : $"{node} was declared dead");
     }
 
     /// <summary>Marks a node that is leaving in an orderly way, so the loss of its connection is reported as <see cref="NodeDownReason.Left"/>.</summary>

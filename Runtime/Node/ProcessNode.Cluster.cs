@@ -63,10 +63,10 @@ public sealed partial class ProcessNode
         await _distribution.Transport.ListenAsync(listen, Advertise, cancellationToken).ConfigureAwait(false);
 
         IMembershipTable table = cluster.Database is { } database
-            ? new PostgresMembershipTable(database, cluster.ClusterId, LoggerFactory.CreateLogger("ProcessGrid.Membership"))
+            ? new PostgresMembershipTable(database, cluster.ClusterId)
             : cluster.Join is { } seed
                 ? new RemoteMembershipTable(_distribution, seed, cluster.Membership.ProbeTimeout * 10)
-                : new InMemoryMembershipTable(cluster.ClusterId);
+                : new InMemoryMembershipTable();
         _membership = new MembershipService(this, _distribution, table, cluster.Membership, servesTable: cluster.Database is null && cluster.Join is null);
         _distribution.Membership = _membership;
         await _membership.JoinAsync(cancellationToken).ConfigureAwait(false);

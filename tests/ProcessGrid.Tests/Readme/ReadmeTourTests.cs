@@ -107,14 +107,19 @@ public sealed partial class ReadmeTourTests
 
     private static string RepositoryFile(string name)
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        var built = typeof(ReadmeTourTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(a => a.Key == "RepositoryRoot")?.Value;
+        foreach (var start in new[] { AppContext.BaseDirectory, built })
         {
-            if (File.Exists(Path.Combine(directory.FullName, "ProcessGrid.slnx")))
+            for (var directory = start is null ? null : new DirectoryInfo(start); directory is not null; directory = directory.Parent)
             {
-                return Path.Combine(directory.FullName, name);
+                if (File.Exists(Path.Combine(directory.FullName, "ProcessGrid.slnx")))
+                {
+                    return Path.Combine(directory.FullName, name);
+                }
             }
         }
-        throw new FileNotFoundException($"Could not find the repository root (ProcessGrid.slnx) above {AppContext.BaseDirectory}.");
+        throw new FileNotFoundException($"Could not find the repository root (ProcessGrid.slnx) above {AppContext.BaseDirectory} or {built}.");
     }
 
     private static string Between(string text, string start, string? end)
