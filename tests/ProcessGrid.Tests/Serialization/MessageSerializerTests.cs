@@ -45,7 +45,7 @@ public sealed class MessageSerializerTests
         // The copy's pid routes through the receiving node: these two nodes are not connected, so there it is a dead letter.
         copy.Customer.Send("hello");
         Assert.Equal(1, receiver.DeadLetters.Count);
-        Assert.Contains("not connected", receiver.DeadLetters.Recent.Single().Reason);
+        Assert.Contains("cannot reach", receiver.DeadLetters.Recent.Single().Reason);
     }
 
     [Fact]
