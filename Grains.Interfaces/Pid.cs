@@ -24,7 +24,7 @@ public sealed class Pid : IEquatable<Pid>
     /// <summary>The lowest id a spawned pid can carry: ids are positive.</summary>
     private const long MinId = 1;
 
-    private Pid(NodeName node, uint creation, long id, string? kind, string? key)
+    private Pid(NodeName node, long creation, long id, string? kind, string? key)
     {
         Node = node;
         Creation = creation;
@@ -37,7 +37,7 @@ public sealed class Pid : IEquatable<Pid>
     public NodeName Node { get; }
 
     /// <summary>For a spawned process: the creation (generation) of its node when it was spawned.</summary>
-    public uint Creation { get; }
+    public long Creation { get; }
 
     /// <summary>For a spawned process: its number on its node (positive). Zero for a virtual process.</summary>
     public long Id { get; }
@@ -60,11 +60,15 @@ public sealed class Pid : IEquatable<Pid>
 
     /// <summary>Names the spawned process <paramref name="id"/> of creation <paramref name="creation"/> of <paramref name="node"/>.</summary>
     /// <exception cref="ArgumentException">The node is <see cref="NodeName.None"/> or the id is not positive.</exception>
-    public static Pid ForSpawned(NodeName node, uint creation, long id)
+    public static Pid ForSpawned(NodeName node, long creation, long id)
     {
         if (node.IsNone)
         {
             throw new ArgumentException("A spawned pid needs the node its process lives on.", nameof(node));
+        }
+        if (creation < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(creation), creation, "A node's creation is zero or more.");
         }
         if (id < MinId)
         {
@@ -74,7 +78,7 @@ public sealed class Pid : IEquatable<Pid>
     }
 
     /// <summary>Names spawned process <paramref name="id"/> of a node whose name and creation the caller has already validated (the node's own spawns).</summary>
-    internal static Pid ForLocalSpawn(NodeName node, uint creation, long id) => new(node, creation, id, null, null);
+    internal static Pid ForLocalSpawn(NodeName node, long creation, long id) => new(node, creation, id, null, null);
 
     /// <summary>Names the virtual process with key <paramref name="key"/> of kind <paramref name="kind"/>.</summary>
     /// <exception cref="ArgumentException">The kind is not a valid kind name, or the key is null.</exception>
@@ -147,7 +151,7 @@ public sealed class Pid : IEquatable<Pid>
         var secondDot = lastDot > 0 ? inner.LastIndexOf('.', lastDot - 1) : -1;
         if (secondDot <= 0
             || !NodeName.TryParse(inner[..secondDot], out var node)
-            || !uint.TryParse(inner.AsSpan(secondDot + 1, lastDot - secondDot - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var creation)
+            || !long.TryParse(inner.AsSpan(secondDot + 1, lastDot - secondDot - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var creation)
             || !long.TryParse(inner.AsSpan(lastDot + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var id)
             || id < MinId)
         {

@@ -14,7 +14,7 @@ public interface IProcessGrid
     NodeName Node { get; }
 
     /// <summary>This node's creation: a restarted node gets a new one, so pids of its earlier run never match.</summary>
-    uint Creation { get; }
+    long Creation { get; }
 
     /// <summary>Spawns a process that runs <paramref name="body"/> (Erlang's <c>spawn(Fun)</c>).</summary>
     /// <param name="body">The process's code; the process exits <c>normal</c> when it returns, or with the exception it throws.</param>

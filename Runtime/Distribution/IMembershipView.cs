@@ -9,8 +9,14 @@ internal interface IMembershipView
     /// <summary>The address of the member named <paramref name="node"/>, or null when it is not a live member.</summary>
     string? EndpointOf(NodeName node);
 
-    /// <summary>Null when <paramref name="peer"/> may connect; otherwise why not (for example, it was declared dead).</summary>
-    string? RefusalFor(NodeIdentity peer);
+    /// <summary>Null when <paramref name="peer"/> may connect; otherwise the refusal (for example, it was declared dead).</summary>
+    Refusal? RefusalFor(NodeIdentity peer);
+
+    /// <summary>
+    /// A peer refused this node because, in its view of the table, this node was declared dead (or replaced by a newer
+    /// creation): the peer proved the cookie, so this node takes its word and stops.
+    /// </summary>
+    void OnRefusedAsDead(string peerEndpoint, string reason);
 
     /// <summary>The connection to <paramref name="node"/> was lost: a strong hint that it may be dead, to follow up at once.</summary>
     void OnConnectionLost(NodeName node);

@@ -316,7 +316,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     // ------------------------------------------------------------------------------------------------------------
 
     /// <inheritdoc />
-    string? ITransportHandler.Admit(NodeIdentity peer) => Membership?.RefusalFor(peer);
+    Refusal? ITransportHandler.Admit(NodeIdentity peer) => Membership?.RefusalFor(peer);
 
     /// <inheritdoc />
     void ITransportHandler.OnConnected(PeerConnection connection)

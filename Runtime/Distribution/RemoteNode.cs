@@ -122,6 +122,10 @@ internal sealed class RemoteNode : ICallWatch
             catch (ConnectFailedException e)
             {
                 failure = e.Message;
+                if (e.Code == RefusalCode.DeclaredDead)
+                {
+                    _distribution.Membership?.OnRefusedAsDead(endpoint, e.Message);
+                }
             }
             catch (ArgumentException e)
             {

@@ -29,7 +29,7 @@ internal static class WireFormat
             default:
                 frame.WriteByte(SpawnedPid);
                 frame.WriteString(pid.Node.Value);
-                frame.WriteUInt32(pid.Creation);
+                frame.WriteInt64(pid.Creation);
                 frame.WriteInt64(pid.Id);
                 break;
         }
@@ -46,9 +46,9 @@ internal static class WireFormat
                 return null;
             case SpawnedPid:
                 var nodeName = reader.ReadString();
-                var creation = reader.ReadUInt32();
+                var creation = reader.ReadInt64();
                 var id = reader.ReadInt64();
-                if (!NodeName.TryParse(nodeName, out var parsed) || id < 1)
+                if (!NodeName.TryParse(nodeName, out var parsed) || id < 1 || creation < 0)
                 {
                     throw new FrameProtocolException($"A frame holds a malformed pid (node '{nodeName}', id {id}).");
                 }

@@ -6,11 +6,7 @@ namespace ProcessGrid.Runtime.Hosting;
 internal sealed class ProcessNodeHostedService(ProcessNode node) : IHostedService
 {
     /// <inheritdoc />
-    public Task StartAsync(CancellationToken cancellationToken)
-    {
-        node.StartNode();
-        return Task.CompletedTask;
-    }
+    public Task StartAsync(CancellationToken cancellationToken) => node.StartNodeAsync(cancellationToken);
 
     /// <inheritdoc />
     public Task StopAsync(CancellationToken cancellationToken) => node.StopAsync(cancellationToken);

@@ -36,7 +36,7 @@ internal static class DevelopmentTableProtocol
     /// <param name="Name">The node, for I-am-alive.</param>
     /// <param name="Creation">The node's creation, for I-am-alive.</param>
     /// <param name="At">The time, for I-am-alive and the defunct cutoff.</param>
-    public sealed record Request(long Correlation, Operation Op, MembershipEntry? Entry, long ExpectedVersion, NodeName Name, uint Creation, DateTimeOffset At);
+    public sealed record Request(long Correlation, Operation Op, MembershipEntry? Entry, long ExpectedVersion, NodeName Name, long Creation, DateTimeOffset At);
 
     /// <summary>The answer.</summary>
     /// <param name="Correlation">The request's correlation.</param>

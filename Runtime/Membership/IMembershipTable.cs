@@ -33,7 +33,7 @@ internal interface IMembershipTable
     Task<bool> UpdateAsync(MembershipEntry entry, long expectedVersion, CancellationToken cancellationToken);
 
     /// <summary>Sets only the I-am-alive time of a row, without checking or incrementing the version (Orleans' dirty write).</summary>
-    Task UpdateIAmAliveAsync(NodeName name, uint creation, DateTimeOffset at, CancellationToken cancellationToken);
+    Task UpdateIAmAliveAsync(NodeName name, long creation, DateTimeOffset at, CancellationToken cancellationToken);
 
     /// <summary>Deletes the rows of dead nodes whose I-am-alive time is before <paramref name="before"/>; returns how many.</summary>
     Task<int> DeleteDefunctAsync(DateTimeOffset before, CancellationToken cancellationToken);

@@ -27,7 +27,7 @@ internal sealed class InMemoryMembershipTable : IMembershipTable
     private readonly Lock _gate = new();
 
     /// <summary>The rows by identity; each value is an immutable stored row.</summary>
-    private readonly Dictionary<(NodeName Name, uint Creation), MembershipEntry> _rows = [];
+    private readonly Dictionary<(NodeName Name, long Creation), MembershipEntry> _rows = [];
 
     /// <summary>The table version: 0 when empty and new, incremented by every successful insert and update.</summary>
     private long _version;
@@ -90,7 +90,7 @@ internal sealed class InMemoryMembershipTable : IMembershipTable
 
     /// <inheritdoc />
     /// <exception cref="KeyNotFoundException">No row has this identity (never inserted, or deleted as defunct).</exception>
-    public Task UpdateIAmAliveAsync(NodeName name, uint creation, DateTimeOffset at, CancellationToken cancellationToken)
+    public Task UpdateIAmAliveAsync(NodeName name, long creation, DateTimeOffset at, CancellationToken cancellationToken)
     {
         MembershipEntryRules.RequireNode(name, nameof(name));
         var storedAt = MembershipEntryRules.ToStoredTime(at);

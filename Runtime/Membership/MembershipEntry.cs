@@ -13,7 +13,7 @@ namespace ProcessGrid.Runtime.Membership;
 /// <param name="IAmAliveAt">When it last wrote that it is alive.</param>
 internal sealed record MembershipEntry(
     NodeName Name,
-    uint Creation,
+    long Creation,
     string Endpoint,
     NodeStatus Status,
     IReadOnlyList<SuspectVote> Votes,
@@ -21,5 +21,5 @@ internal sealed record MembershipEntry(
     DateTimeOffset IAmAliveAt)
 {
     /// <summary>True when this row is the node <paramref name="name"/> of creation <paramref name="creation"/>.</summary>
-    public bool Is(NodeName name, uint creation) => Name == name && Creation == creation;
+    public bool Is(NodeName name, long creation) => Name == name && Creation == creation;
 }

@@ -80,6 +80,6 @@ internal static class MembershipEntryRules
     /// The failure of an I-am-alive write to a row that is not there. The write did not happen, so it is not reported as
     /// done; a node whose row is gone has been removed from the cluster.
     /// </summary>
-    public static KeyNotFoundException MissingRow(NodeName name, uint creation) => new(
+    public static KeyNotFoundException MissingRow(NodeName name, long creation) => new(
         $"The membership table has no row for {name} (creation {creation}): it was never inserted or was deleted as defunct, so its I-am-alive time was not written.");
 }

@@ -305,7 +305,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     }
 
     /// <summary>Votes that <paramref name="node"/> (creation <paramref name="creation"/>) is dead, declaring it dead when the votes suffice.</summary>
-    private async Task SuspectAsync(NodeName node, uint creation, CancellationToken cancellationToken)
+    private async Task SuspectAsync(NodeName node, long creation, CancellationToken cancellationToken)
     {
         await _writes.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
@@ -549,7 +549,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         _view.Entries.Where(e => e.Name == node && e.Status != NodeStatus.Dead).OrderByDescending(e => e.Creation).FirstOrDefault()?.Endpoint;
 
     /// <inheritdoc />
-    public string? RefusalFor(NodeIdentity peer)
+    public Refusal? RefusalFor(NodeIdentity peer)
     {
         if (peer.Role != PeerRole.Node)
         {
@@ -559,14 +559,21 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         {
             if (entry.Creation == peer.Creation && entry.Status == NodeStatus.Dead)
             {
-                return $"{peer.Name} (creation {peer.Creation}) was declared dead; a node that was declared dead must restart";
+                return new Refusal(RefusalCode.DeclaredDead, $"{peer.Name} (creation {peer.Creation}) was declared dead; a node that was declared dead must restart");
             }
             if (entry.Creation > peer.Creation)
             {
-                return $"{peer.Name} (creation {peer.Creation}) was replaced by a newer run (creation {entry.Creation})";
+                return new Refusal(RefusalCode.DeclaredDead, $"{peer.Name} (creation {peer.Creation}) was replaced by a newer run (creation {entry.Creation})");
             }
         }
         return null;
+    }
+
+    /// <inheritdoc />
+    public void OnRefusedAsDead(string peerEndpoint, string reason)
+    {
+        LogRefusedAsDead(_logger, peerEndpoint, reason);
+        _ = OnSelfDeclaredDeadAsync();
     }
 
     /// <inheritdoc />
@@ -667,10 +674,10 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     private static partial void LogVoted(ILogger logger, NodeName node, int votes, int required);
 
     [LoggerMessage(EventId = 605, Level = LogLevel.Warning, Message = "Declared {Node} (creation {Creation}) dead with {Votes} of {Required} votes")]
-    private static partial void LogDeclaredDead(ILogger logger, NodeName node, uint creation, int votes, int required);
+    private static partial void LogDeclaredDead(ILogger logger, NodeName node, long creation, int votes, int required);
 
     [LoggerMessage(EventId = 606, Level = LogLevel.Critical, Message = "{Node} (creation {Creation}) was declared dead by the cluster: stopping. Restart it to rejoin as a new creation.")]
-    private static partial void LogSelfDeclaredDead(ILogger logger, NodeName node, uint creation);
+    private static partial void LogSelfDeclaredDead(ILogger logger, NodeName node, long creation);
 
     [LoggerMessage(EventId = 607, Level = LogLevel.Error, Message = "The membership table is unavailable ({Why}); waiting to {What}. Running nodes keep serving messages; nobody is declared dead and no node joins until it is back.")]
     private static partial void LogTableUnavailable(ILogger logger, string why, string what);
@@ -679,7 +686,10 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     private static partial void LogAvailableAgain(ILogger logger);
 
     [LoggerMessage(EventId = 609, Level = LogLevel.Warning, Message = "Replacing an older run of {Node} (creation {Creation}): declaring it dead")]
-    private static partial void LogReplacingOlderCreation(ILogger logger, NodeName node, uint creation);
+    private static partial void LogReplacingOlderCreation(ILogger logger, NodeName node, long creation);
+
+    [LoggerMessage(EventId = 611, Level = LogLevel.Critical, Message = "The node at {Endpoint} refused this node as dead: {Reason}")]
+    private static partial void LogRefusedAsDead(ILogger logger, string endpoint, string reason);
 
     [LoggerMessage(EventId = 610, Level = LogLevel.Warning, Message = "Leaving: could not write {Status}: {Why}")]
     private static partial void LogLeaveWriteFailed(ILogger logger, NodeStatus status, string why);

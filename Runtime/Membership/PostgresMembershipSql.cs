@@ -53,14 +53,14 @@ internal static class PostgresMembershipSql
 
     /// <summary>
     /// The membership table, if missing. The primary key makes an identity unique within its cluster; the foreign key
-    /// keeps rows only for clusters that have a version row; <c>creation</c> holds an unsigned 32-bit value, which
-    /// <c>integer</c> cannot; votes are a JSON array (see <see cref="SuspectVoteJson"/>).
+    /// keeps rows only for clusters that have a version row; <c>creation</c> is the node's 64-bit creation (milliseconds
+    /// since 2022), never negative; votes are a JSON array (see <see cref="SuspectVoteJson"/>).
     /// </summary>
     public const string CreateMembershipTable = """
         CREATE TABLE IF NOT EXISTS processgrid_membership (
             cluster_id text NOT NULL REFERENCES processgrid_membership_version (cluster_id),
             node_name text NOT NULL,
-            creation bigint NOT NULL CHECK (creation BETWEEN 0 AND 4294967295),
+            creation bigint NOT NULL CHECK (creation >= 0),
             endpoint text NOT NULL,
             status smallint NOT NULL,
             suspect_votes jsonb NOT NULL DEFAULT '[]',

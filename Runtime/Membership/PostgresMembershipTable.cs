@@ -115,7 +115,7 @@ internal sealed class PostgresMembershipTable : IMembershipTable, IAsyncDisposab
 
     /// <inheritdoc />
     /// <exception cref="KeyNotFoundException">No row has this identity (never inserted, or deleted as defunct).</exception>
-    public async Task UpdateIAmAliveAsync(NodeName name, uint creation, DateTimeOffset at, CancellationToken cancellationToken)
+    public async Task UpdateIAmAliveAsync(NodeName name, long creation, DateTimeOffset at, CancellationToken cancellationToken)
     {
         MembershipEntryRules.RequireNode(name, nameof(name));
         var storedAt = MembershipEntryRules.ToStoredTime(at);
@@ -239,7 +239,7 @@ internal sealed class PostgresMembershipTable : IMembershipTable, IAsyncDisposab
         }
         return new MembershipEntry(
             name,
-            checked((uint)creation),
+            creation,
             reader.GetString(3),
             (NodeStatus)status,
             SuspectVoteJson.Read(reader.GetString(5)),

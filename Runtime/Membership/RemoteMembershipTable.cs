@@ -35,7 +35,7 @@ internal sealed class RemoteMembershipTable(NodeDistribution distribution, strin
         (await AskAsync(Operation.Update, entry, expectedVersion, default, 0, default, cancellationToken).ConfigureAwait(false)).Written;
 
     /// <inheritdoc />
-    public async Task UpdateIAmAliveAsync(NodeName name, uint creation, DateTimeOffset at, CancellationToken cancellationToken) =>
+    public async Task UpdateIAmAliveAsync(NodeName name, long creation, DateTimeOffset at, CancellationToken cancellationToken) =>
         await AskAsync(Operation.IAmAlive, null, 0, name, creation, at, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
@@ -52,7 +52,7 @@ internal sealed class RemoteMembershipTable(NodeDistribution distribution, strin
     }
 
     private async Task<Response> AskAsync(
-        Operation op, MembershipEntry? entry, long expectedVersion, NodeName name, uint creation, DateTimeOffset at, CancellationToken cancellationToken)
+        Operation op, MembershipEntry? entry, long expectedVersion, NodeName name, long creation, DateTimeOffset at, CancellationToken cancellationToken)
     {
         PeerConnection connection;
         try
@@ -63,6 +63,10 @@ internal sealed class RemoteMembershipTable(NodeDistribution distribution, strin
         }
         catch (ConnectFailedException e)
         {
+            if (e.Code == RefusalCode.DeclaredDead)
+            {
+                distribution.Membership?.OnRefusedAsDead(seedEndpoint, e.Message); // The seed keeps the table: its word is the table's.
+            }
             throw new MembershipUnavailableException(
                 $"The seed node at {seedEndpoint} (--join) cannot be reached: {e.Message}. Start it first, or fix ProcessGrid:Cluster:Join.", e);
         }

@@ -4,4 +4,4 @@ namespace ProcessGrid.Runtime.Membership;
 /// <param name="Voter">The voting node.</param>
 /// <param name="VoterCreation">The voting node's creation.</param>
 /// <param name="At">When the vote was cast (the voter's clock).</param>
-internal sealed record SuspectVote(NodeName Voter, uint VoterCreation, DateTimeOffset At);
+internal sealed record SuspectVote(NodeName Voter, long VoterCreation, DateTimeOffset At);

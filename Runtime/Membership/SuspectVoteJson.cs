@@ -57,7 +57,7 @@ internal static class SuspectVoteJson
                 {
                     throw new InvalidDataException($"'{voterText}' in the suspicion votes is not a node name.");
                 }
-                votes[i++] = new SuspectVote(voter, element.GetProperty(CreationProperty).GetUInt32(), element.GetProperty(AtProperty).GetDateTimeOffset());
+                votes[i++] = new SuspectVote(voter, element.GetProperty(CreationProperty).GetInt64(), element.GetProperty(AtProperty).GetDateTimeOffset());
             }
             return Array.AsReadOnly(votes);
         }

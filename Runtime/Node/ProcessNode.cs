@@ -74,7 +74,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
     public NodeName Node { get; }
 
     /// <inheritdoc />
-    public uint Creation { get; }
+    public long Creation { get; }
 
     /// <summary>The pid that stands for the node itself: the parent of processes started from outside any process, and the sender of exit signals sent from outside.</summary>
     public Pid SystemPid { get; }
@@ -570,7 +570,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
     }
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Information, Message = "Node {Node} started (creation {Creation})")]
-    private static partial void LogStarted(ILogger logger, NodeName node, uint creation);
+    private static partial void LogStarted(ILogger logger, NodeName node, long creation);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Information, Message = "Node {Node} stopping: shutting down process trees in reverse start order")]
     private static partial void LogStopping(ILogger logger, NodeName node);

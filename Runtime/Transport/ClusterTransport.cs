@@ -170,7 +170,7 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
                 await context.DisposeAsync().ConfigureAwait(false);
                 var why = e is OperationCanceledException ? $"no complete handshake within {Options.HandshakeTimeout}" : e.Message;
                 LogOutboundFailed(Logger, endpoint, why);
-                throw new ConnectFailedException(endpoint, why, e);
+                throw new ConnectFailedException(endpoint, why, e, (e as HandshakeFailedException)?.Code ?? RefusalCode.Other);
             }
             if (expected is { } wanted && peer.Name != wanted)
             {
@@ -219,7 +219,7 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
     }
 
     /// <summary>The listener's decision on an authenticated peer: the node's policy, then the one-connection-per-pair rule.</summary>
-    private string? Admit(NodeIdentity peer)
+    private Refusal? Admit(NodeIdentity peer)
     {
         if (Handler.Admit(peer) is { } refusal)
         {
@@ -230,16 +230,16 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
         {
             if (existing.Remote.Creation > peer.Creation)
             {
-                return $"a newer creation of {peer.Name} ({existing.Remote.Creation}) is connected";
+                return new Refusal(RefusalCode.DeclaredDead, $"a newer creation of {peer.Name} ({existing.Remote.Creation}) is connected");
             }
             if (existing.Remote.Creation == peer.Creation && existing.IsInitiator && weWin)
             {
-                return "a connection between these nodes exists; the one opened by the node whose name sorts first is kept";
+                return Refusal.Other("a connection between these nodes exists; the one opened by the node whose name sorts first is kept");
             }
         }
         else if (weWin && _dialing.TryGetValue(peer.Name, out var dialing) && dialing > 0)
         {
-            return "both nodes are connecting; the connection opened by the node whose name sorts first is kept";
+            return Refusal.Other("both nodes are connecting; the connection opened by the node whose name sorts first is kept");
         }
         return null;
     }
@@ -341,9 +341,12 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
 }
 
 /// <summary>A connection to another node could not be opened; the message says where and why.</summary>
-internal sealed class ConnectFailedException(string endpoint, string why, Exception? inner = null)
+internal sealed class ConnectFailedException(string endpoint, string why, Exception? inner = null, RefusalCode code = RefusalCode.Other)
     : Exception($"Cannot connect to {endpoint}: {why}", inner)
 {
     /// <summary>Where the connection was tried.</summary>
     public string Endpoint { get; } = endpoint;
+
+    /// <summary>What the listener's refusal said, when it refused.</summary>
+    public RefusalCode Code { get; } = code;
 }

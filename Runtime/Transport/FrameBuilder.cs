@@ -69,13 +69,6 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         _buffer[_written++] = value;
     }
 
-    /// <summary>Writes a 32-bit unsigned integer (little endian).</summary>
-    public void WriteUInt32(uint value)
-    {
-        BinaryPrimitives.WriteUInt32LittleEndian(GetSpan(4), value);
-        _written += 4;
-    }
-
     /// <summary>Writes a 64-bit integer (little endian).</summary>
     public void WriteInt64(long value)
     {

@@ -22,9 +22,6 @@ internal ref struct FrameReader
     /// <summary>Reads one byte.</summary>
     public byte ReadByte() => _reader.TryRead(out var value) ? value : throw Truncated("a byte");
 
-    /// <summary>Reads a 32-bit unsigned integer.</summary>
-    public uint ReadUInt32() => _reader.TryReadLittleEndian(out int value) ? (uint)value : throw Truncated("a 32-bit integer");
-
     /// <summary>Reads a 64-bit integer.</summary>
     public long ReadInt64() => _reader.TryReadLittleEndian(out long value) ? value : throw Truncated("a 64-bit integer");
 

@@ -48,7 +48,8 @@ internal static class Handshake
         var (kind, payload) = await ReadAsync(input, cancellationToken).ConfigureAwait(false);
         if (kind == FrameKind.Refuse)
         {
-            throw new HandshakeFailedException($"refused: {ReadRefusal(payload)}");
+            var refusal = ReadRefusal(payload);
+            throw new HandshakeFailedException($"refused: {refusal.Reason}", refusal.Code);
         }
         Expect(kind, FrameKind.Challenge);
         NodeIdentity listener;
@@ -59,7 +60,7 @@ internal static class Handshake
         var expected = Proof(settings, "listener", nonceD, nonceL, settings.Self, listener);
         if (!CryptographicOperations.FixedTimeEquals(expected, proofL))
         {
-            await RefuseAsync(output, "you did not prove the cluster cookie", cancellationToken).ConfigureAwait(false);
+            await RefuseAsync(output, Refusal.Other("you did not prove the cluster cookie"), cancellationToken).ConfigureAwait(false);
             throw new HandshakeFailedException($"{listener.Name} did not prove the cluster cookie (its cookie differs from this node's)");
         }
 
@@ -70,7 +71,8 @@ internal static class Handshake
         (kind, payload) = await ReadAsync(input, cancellationToken).ConfigureAwait(false);
         if (kind == FrameKind.Refuse)
         {
-            throw new HandshakeFailedException($"{listener.Name} refused the connection: {ReadRefusal(payload)}");
+            var refusal = ReadRefusal(payload);
+            throw new HandshakeFailedException($"{listener.Name} refused the connection: {refusal.Reason}", refusal.Code);
         }
         Expect(kind, FrameKind.Accept);
         return listener;
@@ -80,11 +82,11 @@ internal static class Handshake
     /// <param name="input">The connection's input.</param>
     /// <param name="output">The connection's output.</param>
     /// <param name="settings">This node's side.</param>
-    /// <param name="admit">Decides whether an authenticated peer may connect: null, or the reason for refusing.</param>
+    /// <param name="admit">Decides whether an authenticated peer may connect: null, or the refusal.</param>
     /// <param name="cancellationToken">Ends the handshake (its timeout).</param>
     /// <exception cref="HandshakeFailedException">The dialer was refused, did not prove the cookie, or broke the protocol.</exception>
     public static async Task<NodeIdentity> ListenAsync(
-        PipeReader input, PipeWriter output, HandshakeSettings settings, Func<NodeIdentity, string?> admit, CancellationToken cancellationToken)
+        PipeReader input, PipeWriter output, HandshakeSettings settings, Func<NodeIdentity, Refusal?> admit, CancellationToken cancellationToken)
     {
         var (kind, payload) = await ReadAsync(input, cancellationToken).ConfigureAwait(false);
         Expect(kind, FrameKind.Hello);
@@ -92,12 +94,12 @@ internal static class Handshake
         var (version, cluster, dialer) = ParseHello(payload, nonceD);
         if (version != ProtocolVersion)
         {
-            await RefuseAsync(output, $"protocol version {version} is not supported (this node speaks {ProtocolVersion})", cancellationToken).ConfigureAwait(false);
+            await RefuseAsync(output, Refusal.Other($"protocol version {version} is not supported (this node speaks {ProtocolVersion})"), cancellationToken).ConfigureAwait(false);
             throw new HandshakeFailedException($"{dialer.Name} speaks protocol version {version}; this node speaks {ProtocolVersion}");
         }
         if (cluster != settings.ClusterId)
         {
-            await RefuseAsync(output, $"this node belongs to cluster '{settings.ClusterId}', not '{cluster}'", cancellationToken).ConfigureAwait(false);
+            await RefuseAsync(output, Refusal.Other($"this node belongs to cluster '{settings.ClusterId}', not '{cluster}'"), cancellationToken).ConfigureAwait(false);
             throw new HandshakeFailedException($"{dialer.Name} belongs to cluster '{cluster}', not '{settings.ClusterId}'");
         }
 
@@ -111,7 +113,7 @@ internal static class Handshake
         (kind, payload) = await ReadAsync(input, cancellationToken).ConfigureAwait(false);
         if (kind == FrameKind.Refuse)
         {
-            throw new HandshakeFailedException($"{dialer.Name} refused: {ReadRefusal(payload)}");
+            throw new HandshakeFailedException($"{dialer.Name} refused: {ReadRefusal(payload).Reason}");
         }
         Expect(kind, FrameKind.Response);
         if (payload.Length != ProofSize)
@@ -121,14 +123,14 @@ internal static class Handshake
         var proofD = payload;
         if (!CryptographicOperations.FixedTimeEquals(Proof(settings, "dialer", nonceL, nonceD, dialer, settings.Self), proofD))
         {
-            await RefuseAsync(output, "you did not prove the cluster cookie", cancellationToken).ConfigureAwait(false);
+            await RefuseAsync(output, Refusal.Other("you did not prove the cluster cookie"), cancellationToken).ConfigureAwait(false);
             throw new HandshakeFailedException($"{dialer.Name} did not prove the cluster cookie (its cookie differs from this node's)");
         }
 
         if (admit(dialer) is { } refusal)
         {
             await RefuseAsync(output, refusal, cancellationToken).ConfigureAwait(false);
-            throw new HandshakeFailedException($"{dialer.Name} was not admitted: {refusal}");
+            throw new HandshakeFailedException($"{dialer.Name} was not admitted: {refusal.Reason}");
         }
         await WriteAsync(output, FrameBuilder.Start(FrameKind.Accept), cancellationToken).ConfigureAwait(false);
         return dialer;
@@ -147,7 +149,7 @@ internal static class Handshake
     private static void WriteIdentity(FrameBuilder frame, NodeIdentity identity)
     {
         frame.WriteString(identity.Name.Value);
-        frame.WriteUInt32(identity.Creation);
+        frame.WriteInt64(identity.Creation);
         frame.WriteString(identity.Endpoint);
         frame.WriteByte((byte)identity.Role);
     }
@@ -155,7 +157,7 @@ internal static class Handshake
     private static NodeIdentity ReadIdentity(ref FrameReader reader)
     {
         var name = reader.ReadString();
-        var creation = reader.ReadUInt32();
+        var creation = reader.ReadInt64();
         var endpoint = reader.ReadString();
         var role = reader.ReadByte();
         if (!NodeName.TryParse(name, out var node))
@@ -201,16 +203,17 @@ internal static class Handshake
         }
     }
 
-    private static string ReadRefusal(byte[] payload)
+    private static Refusal ReadRefusal(byte[] payload)
     {
         try
         {
             var reader = new FrameReader(new ReadOnlySequence<byte>(payload));
-            return reader.ReadString();
+            var code = reader.ReadByte();
+            return new Refusal(Enum.IsDefined((RefusalCode)code) ? (RefusalCode)code : RefusalCode.Other, reader.ReadString());
         }
         catch (FrameProtocolException)
         {
-            return "(no reason given)";
+            return Refusal.Other("(no reason given)");
         }
     }
 
@@ -222,10 +225,11 @@ internal static class Handshake
         }
     }
 
-    private static async Task RefuseAsync(PipeWriter output, string reason, CancellationToken cancellationToken)
+    private static async Task RefuseAsync(PipeWriter output, Refusal why, CancellationToken cancellationToken)
     {
         var refusal = FrameBuilder.Start(FrameKind.Refuse);
-        refusal.WriteString(reason.Length > 1000 ? reason[..1000] : reason);
+        refusal.WriteByte((byte)why.Code);
+        refusal.WriteString(why.Reason.Length > 1000 ? why.Reason[..1000] : why.Reason);
         try
         {
             await WriteAsync(output, refusal, cancellationToken).ConfigureAwait(false);
@@ -285,4 +289,8 @@ internal static class Handshake
 internal sealed record HandshakeSettings(NodeIdentity Self, string ClusterId, byte[] Key);
 
 /// <summary>A connection's handshake failed; the message says why in words fit for the log.</summary>
-internal sealed class HandshakeFailedException(string message) : Exception(message);
+internal sealed class HandshakeFailedException(string message, RefusalCode code = RefusalCode.Other) : Exception(message)
+{
+    /// <summary>What the peer's refusal said, when it refused.</summary>
+    public RefusalCode Code { get; } = code;
+}

@@ -7,9 +7,9 @@ internal interface ITransportHandler
 {
     /// <summary>
     /// Decides whether a peer that has proven the cookie may connect (for example, a node the cluster has declared dead
-    /// may not). Returns null to accept, or the reason for refusing, which the peer is told and logs.
+    /// may not). Returns null to accept, or the refusal, which the peer is told: it logs the reason and acts on the code.
     /// </summary>
-    string? Admit(NodeIdentity peer);
+    Refusal? Admit(NodeIdentity peer);
 
     /// <summary>A connection finished its handshake and is open for traffic.</summary>
     void OnConnected(PeerConnection connection);

@@ -12,6 +12,9 @@ namespace ProcessGrid.Tests.Infrastructure;
 public sealed class SiloProcess : IAsyncDisposable
 {
     private const int Sigterm = 15;
+    private const int Sigkill = 9;
+    private const int Sigstop = 19;
+    private const int Sigcont = 18;
 
     private readonly Process _process;
     private readonly StringBuilder _output = new();
@@ -91,10 +94,73 @@ public sealed class SiloProcess : IAsyncDisposable
     /// <summary>Sends SIGTERM, as <c>docker stop</c> and Kubernetes do.</summary>
     public void Terminate() => Signal(Sigterm);
 
+    /// <summary>Sends SIGKILL (<c>kill -9</c>): the process dies at once, its sockets closed by the kernel.</summary>
+    public void Kill() => Signal(Sigkill);
+
+    /// <summary>Sends SIGSTOP: the process freezes with its sockets open (a hung node).</summary>
+    public void Freeze() => Signal(Sigstop);
+
+    /// <summary>Sends SIGCONT: a frozen process runs again.</summary>
+    public void Thaw() => Signal(Sigcont);
+
+    /// <summary>The address the silo advertises, read from its banner (after it has started).</summary>
+    public string Endpoint
+    {
+        get
+        {
+            const string Marker = "listening at ";
+            var output = Output;
+            var start = output.IndexOf(Marker, StringComparison.Ordinal);
+            if (start < 0)
+            {
+                throw new InvalidOperationException($"The silo has not said where it listens yet. It printed:\n{output}");
+            }
+            start += Marker.Length;
+            var end = output.IndexOf(' ', start);
+            return output[start..end];
+        }
+    }
+
+    /// <summary>Starts a silo that joins a cluster, and waits until it runs.</summary>
+    public static async Task<SiloProcess> StartMemberAsync(string name, string cluster, string cookie, string? join = null, string? database = null, params string[] extra)
+    {
+        var arguments = new List<string> { "--name", name, "--listen", "127.0.0.1:0", "--cluster", cluster, "--cookie", cookie };
+        if (join is not null)
+        {
+            arguments.AddRange(["--join", join]);
+        }
+        if (database is not null)
+        {
+            arguments.AddRange(["--database", database]);
+        }
+        arguments.AddRange(extra);
+        var silo = Start([.. arguments]);
+        try
+        {
+            await silo.WaitForOutput("Stop it with Ctrl+C", TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            await silo.DisposeAsync();
+            throw;
+        }
+        return silo;
+    }
+
+    /// <summary>True once the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
     /// <summary>Waits for the process to exit and returns its exit code.</summary>
     public async Task<int> WaitForExit(TimeSpan? within = null)
     {
-        await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(within ?? TimeSpan.FromSeconds(60));
+        try
+        {
+            await _process.WaitForExitAsync(TestContext.Current.CancellationToken).WaitAsync(within ?? TimeSpan.FromSeconds(60));
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"The silo did not exit within {within ?? TimeSpan.FromSeconds(60)}. It printed:\n{Output}");
+        }
         _process.WaitForExit(); // Drains the redirected output.
         return _process.ExitCode;
     }
@@ -128,6 +194,7 @@ public sealed class SiloProcess : IAsyncDisposable
     {
         if (!_process.HasExited)
         {
+            Signal(Sigcont); // A frozen process cannot die until it runs.
             _process.Kill(entireProcessTree: true);
             await _process.WaitForExitAsync();
         }

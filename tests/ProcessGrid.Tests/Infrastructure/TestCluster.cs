@@ -23,6 +23,12 @@ public sealed class TestCluster : IAsyncDisposable
         _services = services;
     }
 
+    /// <summary>The cluster's id (unique per test cluster).</summary>
+    public string ClusterId => _clusterId;
+
+    /// <summary>The cluster's cookie.</summary>
+    public string Cookie => "test-cookie";
+
     /// <summary>The running nodes, in start order.</summary>
     public IReadOnlyList<ProcessNode> Nodes => _nodes;
 
@@ -53,7 +59,7 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var options = new ProcessGridOptions { NodeName = $"{name}@localhost" };
         options.Cluster.ClusterId = _clusterId;
-        options.Cluster.Cookie = "test-cookie";
+        options.Cluster.Cookie = Cookie;
         options.Cluster.Listen = "127.0.0.1:0";
         if (_database is not null)
         {

@@ -19,12 +19,13 @@ public sealed class PidTextProperties
         from host in StringOf(HostChars)
         select NodeName.Create(name, host);
 
-    private static readonly Gen<uint> Creations =
+    /// <summary>Creations: milliseconds since 2022, so any non-negative 64-bit value (edges included).</summary>
+    private static readonly Gen<long> Creations =
         Gen.OneOf(
-            Gen.Elements(0u, 1u, uint.MaxValue),
-            from high in Gen.Choose(0, ushort.MaxValue)
-            from low in Gen.Choose(0, ushort.MaxValue)
-            select ((uint)high << 16) | (uint)low);
+            Gen.Elements(0L, 1L, long.MaxValue),
+            from high in Gen.Choose(0, int.MaxValue)
+            from low in Gen.Choose(0, int.MaxValue)
+            select ((long)high << 31) + low);
 
     private static readonly Gen<long> Ids =
         Gen.OneOf(

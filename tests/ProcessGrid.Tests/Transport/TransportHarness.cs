@@ -18,6 +18,8 @@ internal sealed class TransportHarness : ITransportHandler, IAsyncDisposable
 
     public Func<NodeIdentity, string?> Admission { get; set; } = _ => null;
 
+    public RefusalCode AdmissionCode { get; set; } = RefusalCode.Other;
+
     private TransportHarness(string name, string cluster, string cookie, TransportOptions? options)
     {
         Transport = new ClusterTransport(
@@ -47,7 +49,7 @@ internal sealed class TransportHarness : ITransportHandler, IAsyncDisposable
         return frame;
     }
 
-    string? ITransportHandler.Admit(NodeIdentity peer) => Admission(peer);
+    Refusal? ITransportHandler.Admit(NodeIdentity peer) => Admission(peer) is { } reason ? new Refusal(AdmissionCode, reason) : null;
 
     void ITransportHandler.OnConnected(PeerConnection connection) => Events.Post(new Connected(connection));
 

@@ -60,10 +60,12 @@ public sealed class TransportTests
         await using var a = await TransportHarness.StartAsync("a@localhost");
         await using var b = await TransportHarness.StartAsync("b@localhost");
         b.Admission = peer => $"{peer.Name} was declared dead";
+        b.AdmissionCode = RefusalCode.DeclaredDead;
 
         var error = await Assert.ThrowsAsync<ConnectFailedException>(() => a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken));
 
         Assert.Contains("a@localhost was declared dead", error.Message);
+        Assert.Equal(RefusalCode.DeclaredDead, error.Code); // The dialer can act on it: a dead node stops.
     }
 
     [Fact]

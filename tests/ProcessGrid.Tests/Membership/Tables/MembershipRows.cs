@@ -15,7 +15,7 @@ internal static class MembershipRows
     public static NodeName Node(string name) => NodeName.Create(name, "127.0.0.1");
 
     /// <summary>A row of node <paramref name="name"/>, started and last alive at <see cref="T0"/> unless told otherwise.</summary>
-    public static MembershipEntry Row(string name, uint creation = 1, NodeStatus status = NodeStatus.Joining, DateTimeOffset? iAmAliveAt = null, params SuspectVote[] votes) =>
+    public static MembershipEntry Row(string name, long creation = 1, NodeStatus status = NodeStatus.Joining, DateTimeOffset? iAmAliveAt = null, params SuspectVote[] votes) =>
         new(Node(name), creation, $"127.0.0.1:{4000 + creation % 1000}", status, votes, T0, iAmAliveAt ?? T0);
 
     /// <summary><paramref name="at"/> cut to the microsecond, as a table keeps it.</summary>
