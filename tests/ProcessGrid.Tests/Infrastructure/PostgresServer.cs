@@ -91,6 +91,20 @@ public sealed class PostgresServer : IAsyncDisposable
             "start",
         ], _osUser);
 
+    /// <summary>Starts the server again if a test stopped it (cleanup after a test that stops it).</summary>
+    public async Task StartServerIfStoppedAsync()
+    {
+        try
+        {
+            await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+            await connection.OpenAsync();
+        }
+        catch (Npgsql.NpgsqlException)
+        {
+            await StartServerAsync();
+        }
+    }
+
     /// <summary>Creates a fresh database and returns its connection string (one per test class keeps tests apart).</summary>
     public async Task<string> CreateDatabaseAsync()
     {

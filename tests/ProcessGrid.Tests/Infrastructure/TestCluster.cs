@@ -23,6 +23,9 @@ public sealed class TestCluster : IAsyncDisposable
         _services = services;
     }
 
+    /// <summary>What every node of this cluster logs.</summary>
+    public CapturedLog Log { get; } = new();
+
     /// <summary>The cluster's id (unique per test cluster).</summary>
     public string ClusterId => _clusterId;
 
@@ -78,7 +81,7 @@ public sealed class TestCluster : IAsyncDisposable
     {
         var options = OptionsFor(name ?? $"n{++_nextName}");
         configure?.Invoke(options);
-        var node = await ProcessNode.StartAsync(options, _services, TestLogging.Factory(), TestContext.Current.CancellationToken);
+        var node = await ProcessNode.StartAsync(options, _services, TestLogging.Factory(Log), TestContext.Current.CancellationToken);
         _nodes.Add(node);
         return node;
     }

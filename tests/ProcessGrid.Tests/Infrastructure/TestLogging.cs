@@ -10,7 +10,7 @@ public static class TestLogging
     /// The test's output is captured here, when the test creates its node: processes log from thread-pool threads
     /// that do not carry the test's context, so looking it up at log time would lose their lines.
     /// </remarks>
-    public static ILoggerFactory Factory()
+    public static ILoggerFactory Factory(ILoggerProvider? also = null)
     {
         var output = TestContext.Current.TestOutputHelper;
         return LoggerFactory.Create(builder =>
@@ -19,6 +19,10 @@ public static class TestLogging
             if (output is not null)
             {
                 builder.AddProvider(new TestOutputLoggerProvider(output));
+            }
+            if (also is not null)
+            {
+                builder.AddProvider(also);
             }
         });
     }

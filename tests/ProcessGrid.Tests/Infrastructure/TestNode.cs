@@ -77,4 +77,18 @@ public static class TestNode
             await Task.Delay(5, TestContext.Current.CancellationToken);
         }
     }
+
+    /// <summary>Polls an asynchronous <paramref name="condition"/> (a database query, say) until it holds, failing with <paramref name="what"/> after the deadline.</summary>
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? deadline = null)
+    {
+        var until = DateTime.UtcNow + (deadline ?? Probe.DefaultWait);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > until)
+            {
+                throw new TimeoutException($"Timed out after {deadline ?? Probe.DefaultWait} waiting until {what}.");
+            }
+            await Task.Delay(20, TestContext.Current.CancellationToken);
+        }
+    }
 }

@@ -1,3 +1,4 @@
+using ProcessGrid.Tests.Infrastructure;
 using Npgsql;
 using ProcessGrid.Runtime.Membership;
 using static ProcessGrid.Tests.Membership.Tables.MembershipRows;

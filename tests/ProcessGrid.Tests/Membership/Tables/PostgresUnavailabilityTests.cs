@@ -1,3 +1,4 @@
+using ProcessGrid.Tests.Infrastructure;
 using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;

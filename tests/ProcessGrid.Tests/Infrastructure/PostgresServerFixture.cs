@@ -1,4 +1,4 @@
-namespace ProcessGrid.Tests.Membership.Tables;
+namespace ProcessGrid.Tests.Infrastructure;
 
 /// <summary>One real PostgreSQL server for a test class (its tests take a fresh database each); removed after the class.</summary>
 public sealed class PostgresServerFixture : IAsyncLifetime
