@@ -12,4 +12,10 @@ public sealed class VirtualProcessAttribute : Attribute
 
     /// <summary>How long an activation may stay idle before it is deactivated, in seconds; 0 for the node's default.</summary>
     public int IdleTimeoutSeconds { get; init; }
+
+    /// <summary>Where activations are placed in a cluster. Default: <see cref="PlacementStrategy.Hash"/>.</summary>
+    public PlacementStrategy Placement { get; init; } = PlacementStrategy.Hash;
+
+    /// <summary>For <see cref="PlacementStrategy.NamedNode"/>: the node (<c>name@host</c>) to activate on.</summary>
+    public string? Node { get; init; }
 }

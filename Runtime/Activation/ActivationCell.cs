@@ -30,10 +30,23 @@ internal sealed class ActivationCell : ServerProcessCell
     private int _sealed;
 
     public ActivationCell(ProcessNode node, Pid self, VirtualKind kind, GenServer server)
-        : base(node, self, node.SystemPid, server) => _kind = kind;
+        : base(node, self, node.SystemPid, server)
+    {
+        _kind = kind;
+        Owner = node.Placement.OwnerOf(self);
+    }
 
     /// <summary>The kind this is an activation of.</summary>
     internal VirtualKind Kind => _kind;
+
+    /// <summary>The key's owner in the membership view when this activation was created; if it changes, the key moves.</summary>
+    internal NodeName Owner { get; }
+
+    /// <summary>
+    /// Ends this activation because its key now lives elsewhere: after the messages already queued, it terminates and
+    /// hands whatever arrives meanwhile on to the key's new place.
+    /// </summary>
+    internal void Move() => TryPost(new Envelope(EnvelopeKind.Stop, ProcessGrid.ExitReason.ShutdownWith("moved")));
 
     /// <summary>Queues an envelope unless the activation is sealed; false tells the sender to look the key up again.</summary>
     internal bool TryPost(Envelope envelope)
@@ -96,6 +109,18 @@ internal sealed class ActivationCell : ServerProcessCell
         if (!Initialized || _node.IsStopping)
         {
             DrainAfterExit();
+            _node.Activations.Remove(this);
+            return;
+        }
+        if (_node.Distribution is { } distribution && _node.Placement.RouteFor(Self, _node.Node) is var route && route != _node.Node)
+        {
+            // The key lives elsewhere now: hand the backlog there, in order, over the one connection to that node, and
+            // only then leave the table, so that later local sends (which spin on the seal meanwhile) follow it.
+            while (TryTakeQueued(out var envelope))
+            {
+                envelope.Hops++;
+                distribution.DeliverTo(route, Self, envelope);
+            }
             _node.Activations.Remove(this);
             return;
         }

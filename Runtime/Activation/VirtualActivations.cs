@@ -67,35 +67,43 @@ internal sealed partial class VirtualActivations : IDisposable
         }
     }
 
-    /// <summary>Delivers to the activation of a virtual pid, activating it if needed. Never blocks on a lock.</summary>
+    /// <summary>Delivers to the activation of a virtual pid, activating it here if needed. Never blocks on a lock.</summary>
     public void Deliver(Pid pid, Envelope envelope)
+    {
+        while (!TryDeliverToExisting(pid, envelope))
+        {
+            try
+            {
+                GetOrActivate(pid);
+            }
+            catch (Exception e)
+            {
+                // Unknown kind, or the class could not be built (its constructor runs here and may throw anything):
+                // the sender must not get the exception, so the message is a dead letter and a call fails with it.
+                _node.Router.Undeliverable(pid, envelope, $"cannot activate: {e.Message}", ExitReason.FromException(e));
+                return;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Delivers to the activation of <paramref name="pid"/> registered here, if there is one (even one that is ending:
+    /// it hands its queue on in order). False when none is registered.
+    /// </summary>
+    public bool TryDeliverToExisting(Pid pid, Envelope envelope)
     {
         var spin = new SpinWait();
         while (true)
         {
-            ActivationCell cell;
-            if (pid.Cell is ActivationCell cached)
+            var cell = pid.Cell as ActivationCell ?? (_active.TryGetValue(pid, out var registered) ? registered : null);
+            if (cell is null)
             {
-                cell = cached;
-            }
-            else
-            {
-                try
-                {
-                    cell = GetOrActivate(pid);
-                }
-                catch (Exception e)
-                {
-                    // Unknown kind, or the class could not be built (its constructor runs here and may throw anything):
-                    // the sender must not get the exception, so the message is a dead letter and a call fails with it.
-                    _node.Router.Undeliverable(pid, envelope, $"cannot activate: {e.Message}", ExitReason.FromException(e));
-                    return;
-                }
+                return false;
             }
             if (cell.TryPost(envelope))
             {
                 pid.Cell = cell;
-                return;
+                return true;
             }
             // Sealed: its owner is handing the backlog on and is about to replace or remove the entry.
             pid.Cell = null;

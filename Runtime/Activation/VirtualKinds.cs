@@ -33,7 +33,16 @@ internal sealed class VirtualKinds
                 "([VirtualProcess(Kind = \"...\")] sets it).", nameof(type));
         }
         var idle = attribute is { IdleTimeoutSeconds: > 0 } ? TimeSpan.FromSeconds(attribute.IdleTimeoutSeconds) : (TimeSpan?)null;
-        var kind = _byName.GetOrAdd(name, _ => new VirtualKind(name, type, idle));
+        var placement = attribute?.Placement ?? PlacementStrategy.Hash;
+        NodeName? placementNode = null;
+        if (placement == PlacementStrategy.NamedNode)
+        {
+            placementNode = attribute?.Node is { } node && NodeName.TryParse(node, out var parsed)
+                ? parsed
+                : throw new ArgumentException(
+                    $"{type.FullName} asks for NamedNode placement but its [VirtualProcess(Node = ...)] is '{attribute?.Node}', not a node name (name@host).", nameof(type));
+        }
+        var kind = _byName.GetOrAdd(name, _ => new VirtualKind(name, type, idle, placement, placementNode));
         if (kind.Type != type)
         {
             throw new ArgumentException(
@@ -52,4 +61,6 @@ internal sealed class VirtualKinds
 /// <param name="Name">The kind name used in pids.</param>
 /// <param name="Type">The <see cref="GenServer"/> class.</param>
 /// <param name="IdleTimeout">Its own idle timeout, or null for the node's default.</param>
-internal sealed record VirtualKind(string Name, Type Type, TimeSpan? IdleTimeout);
+/// <param name="Placement">Where its activations go in a cluster.</param>
+/// <param name="PlacementNode">For <see cref="PlacementStrategy.NamedNode"/>: the node.</param>
+internal sealed record VirtualKind(string Name, Type Type, TimeSpan? IdleTimeout, PlacementStrategy Placement = PlacementStrategy.Hash, NodeName? PlacementNode = null);

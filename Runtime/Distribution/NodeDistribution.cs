@@ -63,11 +63,15 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     // Outgoing: what local processes do to processes on other nodes
     // ------------------------------------------------------------------------------------------------------------
 
-    /// <summary>Sends a message, cast or call to a pid on another node.</summary>
+    /// <summary>Sends a message, cast or call to a pid of another node.</summary>
     /// <exception cref="MessageSerializationException">The message cannot cross nodes (nothing was sent; a call is not registered).</exception>
-    public void Deliver(Pid to, Envelope envelope)
+    public void Deliver(Pid to, Envelope envelope) => DeliverTo(to.Node, to, envelope);
+
+    /// <summary>Sends a message, cast or call for <paramref name="to"/> to <paramref name="node"/> (for a virtual pid, the node placement names).</summary>
+    /// <exception cref="MessageSerializationException">The message cannot cross nodes (nothing was sent; a call is not registered).</exception>
+    public void DeliverTo(NodeName node, Pid to, Envelope envelope)
     {
-        var remote = Get(to.Node);
+        var remote = Get(node);
         FrameBuilder frame;
         switch (envelope.Kind)
         {
@@ -75,15 +79,17 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
                 var correlation = Interlocked.Increment(ref _nextCorrelation);
                 frame = FrameBuilder.Start(FrameKind.Call);
                 WireFormat.WritePid(frame, to);
+                frame.WriteByte(envelope.Hops);
                 frame.WriteInt64(correlation);
                 WireFormat.WritePid(frame, envelope.Caller);
                 Serialize(frame, envelope.Message!);
-                remote.PendingCalls[correlation] = envelope.ReplyTo!;
+                remote.PendingCalls[correlation] = new AwaitedReply(envelope.ReplyTo!, envelope.ReplyToken);
                 (envelope.ReplyTo as IPendingCall)?.SetWatch(remote, correlation);
                 break;
             case EnvelopeKind.Cast or EnvelopeKind.Message:
                 frame = FrameBuilder.Start(envelope.Kind == EnvelopeKind.Cast ? FrameKind.Cast : FrameKind.Message);
                 WireFormat.WritePid(frame, to);
+                frame.WriteByte(envelope.Hops);
                 Serialize(frame, envelope.Message!);
                 frame.Tag = new UnsentMessage(to.ToString(), envelope.Message!);
                 break;
@@ -116,26 +122,26 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         }
     }
 
-    /// <summary>Links local <paramref name="from"/> to <paramref name="to"/> on another node.</summary>
-    public void Link(Pid from, Pid to)
+    /// <summary>Links local <paramref name="from"/> to <paramref name="to"/> on <paramref name="node"/>.</summary>
+    public void Link(NodeName node, Pid from, Pid to)
     {
-        var remote = Get(to.Node);
+        var remote = Get(node);
         remote.Links[(from, to)] = 0;
         remote.Send(Signal(FrameKind.Link, from, to));
     }
 
-    /// <summary>Removes the link between local <paramref name="from"/> and <paramref name="to"/> on another node.</summary>
-    public void Unlink(Pid from, Pid to)
+    /// <summary>Removes the link between local <paramref name="from"/> and <paramref name="to"/> on <paramref name="node"/>.</summary>
+    public void Unlink(NodeName node, Pid from, Pid to)
     {
-        var remote = Get(to.Node);
+        var remote = Get(node);
         remote.Links.TryRemove((from, to), out _);
         remote.Send(Signal(FrameKind.Unlink, from, to));
     }
 
-    /// <summary>Sends an exit signal from local <paramref name="from"/> to <paramref name="to"/> on another node.</summary>
-    public void SendExit(Pid from, Pid to, ExitReason reason, bool viaLink)
+    /// <summary>Sends an exit signal from local <paramref name="from"/> to <paramref name="to"/> on <paramref name="node"/>.</summary>
+    public void SendExit(NodeName node, Pid from, Pid to, ExitReason reason, bool viaLink)
     {
-        var remote = Get(to.Node);
+        var remote = Get(node);
         if (viaLink)
         {
             remote.Links.TryRemove((from, to), out _);
@@ -150,9 +156,9 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     /// Monitors <paramref name="target"/> on another node for <paramref name="watcher"/> (a local process, a
     /// <c>WhenExited</c> completion, or a call) under <paramref name="monitorRef"/>.
     /// </summary>
-    public void Monitor(object watcher, Pid target, long monitorRef)
+    public void Monitor(NodeName node, object watcher, Pid target, long monitorRef)
     {
-        var remote = Get(target.Node);
+        var remote = Get(node);
         remote.Monitors[monitorRef] = (watcher, target);
         var frame = FrameBuilder.Start(FrameKind.Monitor);
         WireFormat.WritePid(frame, watcher as Pid ?? _node.SystemPid);
@@ -161,10 +167,10 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         remote.Send(frame);
     }
 
-    /// <summary>Removes a monitor on <paramref name="target"/> on another node.</summary>
-    public void Demonitor(Pid target, long monitorRef)
+    /// <summary>Removes a monitor on <paramref name="target"/> on <paramref name="node"/>.</summary>
+    public void Demonitor(NodeName node, Pid target, long monitorRef)
     {
-        var remote = Get(target.Node);
+        var remote = Get(node);
         if (!remote.Monitors.TryRemove(monitorRef, out _))
         {
             return;
@@ -386,7 +392,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         {
             if (remote.PendingCalls.TryRemove(correlation, out _))
             {
-                call.Fail(correlation, nodedown);
+                call.Fail(nodedown);
             }
         }
         foreach (var (correlation, spawn) in remote.PendingSpawns)
@@ -404,7 +410,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         var nodedown = ExitReason.NodeDown(remote.Name);
         foreach (var call in state.Calls)
         {
-            call.Fail(0, nodedown);
+            call.Fail(nodedown);
         }
         foreach (var spawn in state.Spawns)
         {
@@ -461,7 +467,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         switch (kind)
         {
             case FrameKind.Message or FrameKind.Cast:
-                OnMessage(ref reader, kind == FrameKind.Cast ? EnvelopeKind.Cast : EnvelopeKind.Message);
+                OnMessage(ref reader, kind == FrameKind.Cast ? EnvelopeKind.Cast : EnvelopeKind.Message, remote.Name);
                 return true;
             case FrameKind.Call:
                 OnCall(ref reader, remote);
@@ -501,9 +507,10 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         }
     }
 
-    private void OnMessage(ref FrameReader reader, EnvelopeKind kind)
+    private void OnMessage(ref FrameReader reader, EnvelopeKind kind, NodeName from)
     {
         var to = WireFormat.ReadRequiredPid(ref reader, _node);
+        var hops = reader.ReadByte();
         if (!TryReadMessage(ref reader, out var message, out var failure))
         {
             _node.DeadLetterOffice.Report(to.ToString(), failure.TypeName, failure.Reason);
@@ -514,12 +521,26 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             _node.DeadLetters.Report(to.ToString(), message, $"noproc: {to} is not a process of {_node.Node}");
             return;
         }
-        _node.Router.Deliver(to, new Envelope(kind, message));
+        DeliverLocally(to, new Envelope(kind, message) { Hops = hops }, from);
+    }
+
+    /// <summary>Delivers what arrived for a local or virtual pid; a virtual one may be forwarded on if it lives elsewhere.</summary>
+    private void DeliverLocally(Pid to, Envelope envelope, NodeName from)
+    {
+        if (to.IsVirtual)
+        {
+            _node.Router.DeliverVirtual(to, envelope, from);
+        }
+        else
+        {
+            _node.Router.Deliver(to, envelope);
+        }
     }
 
     private void OnCall(ref FrameReader reader, RemoteNode remote)
     {
         var to = WireFormat.ReadRequiredPid(ref reader, _node);
+        var hops = reader.ReadByte();
         var correlation = reader.ReadInt64();
         var caller = WireFormat.ReadPid(ref reader, _node);
         if (!TryReadMessage(ref reader, out var request, out var failure))
@@ -533,7 +554,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             replyTo.Fail(correlation, ExitReason.NoProc);
             return;
         }
-        _node.Router.Deliver(to, new Envelope(request, replyTo, correlation, caller));
+        DeliverLocally(to, new Envelope(request, replyTo, correlation, caller) { Hops = hops }, remote.Name);
     }
 
     private void OnReply(ref FrameReader reader, RemoteNode remote)
@@ -547,20 +568,20 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         switch (status)
         {
             case ReplyNull:
-                call.Reply(correlation, null);
+                call.Reply(null);
                 break;
             case ReplyValue:
                 if (TryReadMessage(ref reader, out var reply, out var failure))
                 {
-                    call.Reply(correlation, reply);
+                    call.Reply(reply);
                 }
                 else
                 {
-                    call.Fail(correlation, ExitReason.FromException(typeof(UnknownMessageTypeException).FullName!, $"the reply could not be read: {failure.Reason}"));
+                    call.Fail(ExitReason.FromException(typeof(UnknownMessageTypeException).FullName!, $"the reply could not be read: {failure.Reason}"));
                 }
                 break;
             default:
-                call.Fail(correlation, WireFormat.ReadReason(ref reader));
+                call.Fail(WireFormat.ReadReason(ref reader));
                 break;
         }
     }
@@ -724,7 +745,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
                 parent.AddLinkUnchecked(pid);
                 if (parent.ExitReason is { } parentExit)
                 {
-                    SendExit(parent.Self, pid, parentExit, viaLink: true); // The parent exited while the spawn was on its way.
+                    SendExit(remote.Name, parent.Self, pid, parentExit, viaLink: true); // The parent exited while the spawn was on its way.
                 }
             }
             if (spawn.Monitor is { } monitorRef)

@@ -41,7 +41,7 @@ internal sealed class RemoteNode : ICallWatch
     public PeerConnection? Connection => _connection is { IsOpen: true } connection ? connection : null;
 
     /// <summary>Calls awaiting a reply from that node, by correlation id.</summary>
-    public ConcurrentDictionary<long, IReplyTarget> PendingCalls { get; } = new();
+    public ConcurrentDictionary<long, AwaitedReply> PendingCalls { get; } = new();
 
     /// <summary>Spawns requested on that node, awaiting their answer, by correlation id.</summary>
     public ConcurrentDictionary<long, PendingSpawn> PendingSpawns { get; } = new();
@@ -199,7 +199,7 @@ internal sealed class RemoteNode : ICallWatch
 
     /// <summary>What a lost session leaves to settle.</summary>
     public sealed record SessionState(
-        IReadOnlyList<IReplyTarget> Calls,
+        IReadOnlyList<AwaitedReply> Calls,
         IReadOnlyList<PendingSpawn> Spawns,
         IReadOnlyList<(Pid Local, Pid Remote)> Links,
         IReadOnlyList<(long Ref, object Watcher, Pid Target)> Monitors,

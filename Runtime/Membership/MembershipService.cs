@@ -472,6 +472,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
             }
         }
         while (Interlocked.CompareExchange(ref _view, data, previous) != previous);
+        _node.Placement.OnMembersChanged(data.Version, data.Entries.Where(e => e.Status == NodeStatus.Active).Select(e => e.Name));
 
         foreach (var entry in data.Entries)
         {

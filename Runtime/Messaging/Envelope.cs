@@ -24,6 +24,9 @@ internal sealed class Envelope
     /// <summary>How the message was sent.</summary>
     internal EnvelopeKind Kind;
 
+    /// <summary>How many nodes have forwarded this message for a virtual process (bounded, so disagreeing views cannot bounce it forever).</summary>
+    internal byte Hops;
+
     /// <summary>Creates an empty envelope (a queue stub).</summary>
     internal Envelope()
     {

@@ -19,7 +19,7 @@ internal sealed class MessageRouter(ProcessNode node)
     {
         if (to.IsVirtual)
         {
-            node.Activations.Deliver(to, envelope);
+            DeliverVirtual(to, envelope, node.Node);
             return;
         }
         if (to.Cell is ProcessCell cached)
@@ -46,6 +46,38 @@ internal sealed class MessageRouter(ProcessNode node)
             return;
         }
         Undeliverable(to, envelope, $"noconnection: this node is not distributed, so it cannot reach {to.Node}", ExitReason.NodeDown(to.Node));
+    }
+
+    /// <summary>The most nodes a message for a virtual process is forwarded through before it is activated where it is.</summary>
+    private const int MaxVirtualHops = 3;
+
+    /// <summary>
+    /// Delivers to a virtual process: to its activation here if one is registered (which keeps one sender's messages in
+    /// order through a move); else to the node placement names, activating it here if that is this node, or if the
+    /// message was handed here by the key's owner (which chose this node as its host).
+    /// </summary>
+    /// <param name="to">The virtual pid.</param>
+    /// <param name="envelope">The message.</param>
+    /// <param name="from">The node the message came from (this node for a local send; prefer-local placement places there).</param>
+    public void DeliverVirtual(Pid to, Envelope envelope, NodeName from)
+    {
+        if (node.Activations.TryDeliverToExisting(to, envelope))
+        {
+            return;
+        }
+        if (node.Distribution is not { } distribution)
+        {
+            node.Activations.Deliver(to, envelope);
+            return;
+        }
+        var route = node.Placement.RouteFor(to, from);
+        if (route == node.Node || envelope.Hops >= MaxVirtualHops || (from != node.Node && node.Placement.OwnerOf(to) == from))
+        {
+            node.Activations.Deliver(to, envelope);
+            return;
+        }
+        envelope.Hops++;
+        distribution.DeliverTo(route, to, envelope);
     }
 
     /// <summary>Gives up an envelope: a call fails at once with <paramref name="callFailure"/>, anything else is a dead letter.</summary>
@@ -83,7 +115,7 @@ internal sealed class MessageRouter(ProcessNode node)
         {
             return cached;
         }
-        if (IsRemote(pid))
+        if (pid.Node != node.Node)
         {
             return null;
         }
@@ -98,14 +130,30 @@ internal sealed class MessageRouter(ProcessNode node)
     /// <summary>The live local process behind a spawned pid, or null (for a virtual pid, or when it is not a live process of this node).</summary>
     public ProcessCell? FindSpawned(Pid pid) => pid.IsVirtual ? null : Resolve(pid, activate: false) is { IsAlive: true } cell ? cell : null;
 
-    private bool IsRemote(Pid pid) => !pid.IsVirtual && pid.Node != node.Node;
+    /// <summary>
+    /// The other node a signal for <paramref name="pid"/> must go to, or null when it is handled here: a spawned pid of
+    /// another node; a virtual pid with no activation registered here that placement puts on another node.
+    /// </summary>
+    private NodeName? RemoteNodeOf(Pid pid)
+    {
+        if (!pid.IsVirtual)
+        {
+            return pid.Node == node.Node ? null : pid.Node;
+        }
+        if (node.Distribution is null || node.Activations.Find(pid) is not null)
+        {
+            return null;
+        }
+        var route = node.Placement.RouteFor(pid, node.Node);
+        return route == node.Node ? null : route;
+    }
 
     /// <summary>Sends an exit signal from <paramref name="from"/> (whose cell, when local, is <paramref name="fromCell"/>).</summary>
     public void SendExitSignal(Pid from, ProcessCell? fromCell, Pid to, ExitReason reason, bool viaLink)
     {
-        if (IsRemote(to))
+        if (RemoteNodeOf(to) is { } remote)
         {
-            node.Distribution?.SendExit(from, to, reason, viaLink);
+            node.Distribution?.SendExit(remote, from, to, reason, viaLink);
             return;
         }
         Resolve(to, activate: false)?.ReceiveExitSignal(from, reason, viaLink);
@@ -114,13 +162,13 @@ internal sealed class MessageRouter(ProcessNode node)
     /// <summary>Asks <paramref name="target"/> to record a link to <paramref name="from"/>. Returns the failure reason, or null when linked.</summary>
     public ExitReason? AcceptLink(Pid target, Pid from, ProcessCell fromCell)
     {
-        if (IsRemote(target))
+        if (RemoteNodeOf(target) is { } remote)
         {
             if (node.Distribution is not { } distribution)
             {
                 return ExitReason.NoConnection;
             }
-            distribution.Link(from, target); // A target that does not exist answers with an exit signal noproc.
+            distribution.Link(remote, from, target); // A target that does not exist answers with an exit signal noproc.
             return null;
         }
         var cell = Resolve(target, activate: true);
@@ -130,9 +178,9 @@ internal sealed class MessageRouter(ProcessNode node)
     /// <summary>Removes <paramref name="from"/> from <paramref name="target"/>'s links.</summary>
     public void RemoveLink(Pid target, Pid from)
     {
-        if (IsRemote(target))
+        if (RemoteNodeOf(target) is { } remote)
         {
-            node.Distribution?.Unlink(from, target);
+            node.Distribution?.Unlink(remote, from, target);
             return;
         }
         Resolve(target, activate: false)?.RemoveLink(from);
@@ -141,13 +189,13 @@ internal sealed class MessageRouter(ProcessNode node)
     /// <summary>Records a monitor on <paramref name="target"/>. Returns the failure reason (for an immediate Down), or null.</summary>
     public ExitReason? AddWatcher(Pid target, long monitorRef, object watcher)
     {
-        if (IsRemote(target))
+        if (RemoteNodeOf(target) is { } remote)
         {
             if (node.Distribution is not { } distribution)
             {
                 return ExitReason.NoConnection;
             }
-            distribution.Monitor(watcher, target, monitorRef); // A target that does not exist answers with Down noproc.
+            distribution.Monitor(remote, watcher, target, monitorRef); // A target that does not exist answers with Down noproc.
             return null;
         }
         var cell = Resolve(target, activate: true);
@@ -157,9 +205,9 @@ internal sealed class MessageRouter(ProcessNode node)
     /// <summary>Removes a monitor from <paramref name="target"/>.</summary>
     public void RemoveWatcher(Pid target, long monitorRef)
     {
-        if (IsRemote(target))
+        if (RemoteNodeOf(target) is { } remote)
         {
-            node.Distribution?.Demonitor(target, monitorRef);
+            node.Distribution?.Demonitor(remote, target, monitorRef);
             return;
         }
         Resolve(target, activate: false)?.RemoveWatcher(monitorRef);

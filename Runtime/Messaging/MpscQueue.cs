@@ -66,6 +66,7 @@ internal struct MpscQueue
         head.ReplyTo = next.ReplyTo;
         head.ReplyToken = next.ReplyToken;
         head.Caller = next.Caller;
+        head.Hops = next.Hops;
         next.Message = null;
         next.ReplyTo = null;
         next.Caller = null;

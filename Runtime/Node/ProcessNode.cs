@@ -56,6 +56,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
         Router = new MessageRouter(this);
         Timers = new TimerWheel(options.TimerResolution);
         Activations = new VirtualActivations(this, options.VirtualProcessIdleTimeout, options.VirtualProcessCollectionQuantum);
+        Placement = new Placement.VirtualPlacement(this);
         foreach (var type in options.VirtualProcesses)
         {
             Activations.Kinds.Register(type);
@@ -100,6 +101,9 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
     internal LocalRegistry Names { get; } = new();
 
     internal VirtualActivations Activations { get; }
+
+    /// <summary>Where virtual processes live in the cluster.</summary>
+    internal Placement.VirtualPlacement Placement { get; }
 
     /// <summary>True once a graceful stop has begun: ending virtual processes no longer hand their backlog on.</summary>
     internal bool IsStopping => Volatile.Read(ref _lifecycle) >= Stopping;

@@ -319,10 +319,8 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
             }
             await _listener.DisposeAsync().ConfigureAwait(false);
         }
-        foreach (var connection in _all.Keys)
-        {
-            connection.Close(DisconnectReason.ClosedLocally);
-        }
+        // Let each connection write what is queued (the last membership update, replies) before it closes.
+        await Task.WhenAll(_all.Keys.Select(connection => connection.CloseGracefullyAsync(Options.HandshakeTimeout))).ConfigureAwait(false);
         _outboundFactory.Dispose();
         _stopping.Dispose();
     }

@@ -45,6 +45,9 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
     /// <summary>Starts a frame of <paramref name="kind"/>.</summary>
     public static FrameBuilder Start(FrameKind kind) => new(kind);
 
+    /// <summary>A marker for a connection's queue that completes <paramref name="written"/> once everything queued before it is written.</summary>
+    public static FrameBuilder FlushMarker(TaskCompletionSource written) => new(FrameKind.FlushMarker) { Tag = written };
+
     /// <inheritdoc />
     public void Advance(int count) => _written += count;
 

@@ -94,6 +94,29 @@ internal sealed partial class PeerConnection
         return true;
     }
 
+    /// <summary>
+    /// Closes the connection after what is already queued has been written (an orderly stop: the last membership
+    /// update reaches the peer), or after <paramref name="timeout"/>, whichever comes first.
+    /// </summary>
+    public async Task CloseGracefullyAsync(TimeSpan timeout)
+    {
+        if (IsOpen)
+        {
+            var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _outbound.Enqueue(FrameBuilder.FlushMarker(written));
+            _writerSignal.Set();
+            try
+            {
+                await written.Task.WaitAsync(timeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // The peer does not read: close anyway.
+            }
+        }
+        Close(DisconnectReason.ClosedLocally);
+    }
+
     /// <summary>Probes the peer: true when its connection answers within <paramref name="timeout"/>.</summary>
     public async Task<bool> PingAsync(TimeSpan timeout)
     {
@@ -242,6 +265,12 @@ internal sealed partial class PeerConnection
                 var batched = 0;
                 while (TryTake(out var frame))
                 {
+                    if (frame.Tag is TaskCompletionSource marker && frame.Kind == FrameKind.FlushMarker)
+                    {
+                        await _output.FlushAsync().ConfigureAwait(false);
+                        marker.TrySetResult();
+                        continue;
+                    }
                     try
                     {
                         _output.Write(frame.Bytes);
@@ -278,6 +307,11 @@ internal sealed partial class PeerConnection
     {
         while (queue.TryDequeue(out var frame))
         {
+            if (frame.Tag is TaskCompletionSource marker && frame.Kind == FrameKind.FlushMarker)
+            {
+                marker.TrySetResult();
+                continue;
+            }
             if (frame.Tag is not null)
             {
                 _transport.Handler.OnUnsent(this, frame);

@@ -95,7 +95,9 @@ public sealed class SiloFailureTests
         Assert.Equal(0, await b.WaitForExit(Liveness));
         var down = await events.Expect<NodeDown>(d => d.Node.Name == "b", Liveness);
         Assert.Equal(NodeDownReason.Left, down.Reason);
-        Assert.Contains(observer.Membership!.View.Entries, e => e.Name.Name == "b" && e.Status == NodeStatus.Dead);
+        await TestNode.Eventually(
+            () => observer.Membership!.View.Entries.Any(e => e.Name.Name == "b" && e.Status == NodeStatus.Dead),
+            "the observer's view to show the silo dead after it left", Liveness);
     }
 
     [Fact]

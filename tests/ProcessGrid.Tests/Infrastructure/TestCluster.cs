@@ -86,10 +86,18 @@ public sealed class TestCluster : IAsyncDisposable
         return node;
     }
 
-    /// <summary>Waits until every running node sees every other one connected.</summary>
+    /// <summary>
+    /// Waits until every running node sees every other one connected, and places virtual processes on exactly the
+    /// running nodes (so all of them agree where each key lives).
+    /// </summary>
     public Task FullyConnected() => TestNode.Eventually(
-        () => _nodes.Where(IsRunning).All(n => _nodes.Where(IsRunning).Where(o => o != n).All(o => n.Nodes.Contains(o.Node))),
-        "every node to be connected to every other");
+        () =>
+        {
+            var running = _nodes.Where(IsRunning).ToList();
+            var names = running.Select(n => n.Node).OrderBy(n => n.Value, StringComparer.Ordinal).ToList();
+            return running.All(n => running.Where(o => o != n).All(o => n.Nodes.Contains(o.Node)) && n.Placement.Members.SequenceEqual(names));
+        },
+        "every node to be connected to every other and to place on all of them");
 
     private static bool IsRunning(ProcessNode node) => !node.Termination.IsCompleted;
 
