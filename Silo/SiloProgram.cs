@@ -4,6 +4,7 @@ using Microsoft.Extensions.Hosting;
 using ProcessGrid.Runtime;
 using ProcessGrid.Runtime.Cluster;
 using ProcessGrid.Runtime.Hosting;
+using ProcessGrid.Samples;
 
 namespace ProcessGrid.Silo;
 
@@ -47,7 +48,9 @@ internal static class SiloProgram
             options.SingleLine = true;
             options.TimestampFormat = "HH:mm:ss.fff ";
         });
-        builder.Services.AddProcessGrid(configuration: builder.Configuration);
+        // The samples ship with every silo, so a fresh cluster has something to call; an application adds its own
+        // processes with ProcessGrid:Assemblies.
+        builder.Services.AddProcessGrid(options => options.AddVirtualProcessesFrom(typeof(Counter).Assembly), builder.Configuration);
 
         IHost host;
         ProcessNode node;

@@ -26,6 +26,28 @@ public sealed class ProcessGridOptions
     /// <summary>The virtual process classes this node can activate by kind name (others are known once used here).</summary>
     public IList<Type> VirtualProcesses { get; } = [];
 
+    /// <summary>
+    /// Assemblies to load at start, by path (<c>.dll</c>) or name, whose <see cref="VirtualProcessAttribute"/> classes
+    /// this node can activate, and whose message and process types it can read from other nodes (how a silo in a
+    /// container gets the application's processes: <c>ProcessGrid__Assemblies__0=/app/MyProcesses.dll</c>).
+    /// </summary>
+    public IList<string> Assemblies { get; } = [];
+
+    /// <summary>Adds every concrete <see cref="GenServer"/> class of <paramref name="assembly"/> marked <see cref="VirtualProcessAttribute"/> to <see cref="VirtualProcesses"/>.</summary>
+    /// <returns>These options, for chaining.</returns>
+    public ProcessGridOptions AddVirtualProcessesFrom(System.Reflection.Assembly assembly)
+    {
+        ArgumentNullException.ThrowIfNull(assembly);
+        foreach (var type in Activation.VirtualProcessDiscovery.In(assembly))
+        {
+            if (!VirtualProcesses.Contains(type))
+            {
+                VirtualProcesses.Add(type);
+            }
+        }
+        return this;
+    }
+
     /// <summary>How long a graceful stop waits for process trees and virtual processes to stop before killing the rest. Default: 30 s.</summary>
     public TimeSpan ShutdownTimeout { get; set; } = TimeSpan.FromSeconds(30);
 

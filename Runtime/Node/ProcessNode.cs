@@ -61,6 +61,14 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
         {
             Activations.Kinds.Register(type);
         }
+        for (var i = 0; i < options.Assemblies.Count; i++)
+        {
+            var assembly = VirtualProcessDiscovery.Load($"{ProcessGridOptions.SectionName}:{nameof(options.Assemblies)}:{i}", options.Assemblies[i]);
+            foreach (var type in VirtualProcessDiscovery.In(assembly))
+            {
+                Activations.Kinds.Register(type);
+            }
+        }
     }
 
     /// <summary>Creates and starts a node on its own (without the generic host).</summary>
