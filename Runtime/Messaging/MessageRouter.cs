@@ -22,7 +22,7 @@ internal sealed class MessageRouter(ProcessNode node)
             node.Activations.Deliver(to, envelope);
             return;
         }
-        if (to.Cell is ProcessCell cached)
+        if (to.Cell is ProcessCell cached && IsOwn(cached))
         {
             cached.Post(envelope);
             return;
@@ -79,7 +79,7 @@ internal sealed class MessageRouter(ProcessNode node)
                 return null; // It cannot be activated (unknown kind, or its constructor threw): as good as no process.
             }
         }
-        if (pid.Cell is ProcessCell cached)
+        if (pid.Cell is ProcessCell cached && IsOwn(cached))
         {
             return cached;
         }
@@ -99,6 +99,14 @@ internal sealed class MessageRouter(ProcessNode node)
     public ProcessCell? FindSpawned(Pid pid) => pid.IsVirtual ? null : Resolve(pid, activate: false) is { IsAlive: true } cell ? cell : null;
 
     private bool IsRemote(Pid pid) => !pid.IsVirtual && pid.Node != node.Node;
+
+    /// <summary>
+    /// True when a pid's cached cell is a process of this node. One OS process may host several nodes (tests do, and
+    /// a client may run beside a node), and a pid object is shared by all who hold it: the cell another node cached
+    /// on it is that node's process, reached from here only through the distribution layer, in order with the rest of
+    /// the traffic to that node.
+    /// </summary>
+    private bool IsOwn(ProcessCell cell) => ReferenceEquals(cell.Grid, node);
 
     /// <summary>Sends an exit signal from <paramref name="from"/> (whose cell, when local, is <paramref name="fromCell"/>).</summary>
     public void SendExitSignal(Pid from, ProcessCell? fromCell, Pid to, ExitReason reason, bool viaLink)
