@@ -527,11 +527,20 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             SendFailure(remote, correlation, ExitReason.FromException(typeof(UnknownMessageTypeException).FullName!, failure.Reason));
             return;
         }
-        var replyTo = new RemoteReplyTarget(this, remote);
+        var replyTo = new RemoteReplyTarget(this, remote, correlation);
         if (!IsLocal(to))
         {
             replyTo.Fail(correlation, ExitReason.NoProc);
             return;
+        }
+        if (_node.Router.FindSpawned(to) is { } callee)
+        {
+            // As for a local call: the call watches its callee, so that the callee's exit fails it at once.
+            var key = _node.NewMonitorRef().Value;
+            if (callee.AddWatcher(key, replyTo))
+            {
+                replyTo.SetWatch(callee, key);
+            }
         }
         _node.Router.Deliver(to, new Envelope(request, replyTo, correlation, caller));
     }
