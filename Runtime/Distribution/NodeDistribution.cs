@@ -373,15 +373,21 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             _node.DeadLetters.Report(unsent.Target, unsent.Message, why);
         }
         frame.Release();
-        // Calls and spawns waiting on this node fail through the session; with no connection ever made, fail them here.
+        // What waits on this node is settled through the session; with no connection made, settle it here.
         if (remote.Connection is null)
         {
-            SettleCalls(remote, ExitReason.NodeDown(remote.Name));
+            SettleUnreachable(remote);
         }
     }
 
-    private void SettleCalls(RemoteNode remote, ExitReason nodedown)
+    /// <summary>
+    /// Settles what local processes started toward a node that could not be reached (no session holds it): calls and
+    /// spawns fail with <c>{nodedown, Node}</c>, links deliver an exit signal <c>noconnection</c> to their local end,
+    /// monitors a <see cref="Down"/> with <c>noconnection</c>, as in Erlang for a node that cannot be connected.
+    /// </summary>
+    private void SettleUnreachable(RemoteNode remote)
     {
+        var nodedown = ExitReason.NodeDown(remote.Name);
         foreach (var (correlation, call) in remote.PendingCalls)
         {
             if (remote.PendingCalls.TryRemove(correlation, out _))
@@ -394,6 +400,20 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             if (remote.PendingSpawns.TryRemove(correlation, out _))
             {
                 spawn.Answer.TrySetException(new ProcessStartException("(remote spawn)", nodedown));
+            }
+        }
+        foreach (var link in remote.Links.Keys)
+        {
+            if (remote.Links.TryRemove(link, out _))
+            {
+                _node.Router.Resolve(link.Local, activate: false)?.ReceiveExitSignal(link.Remote, ExitReason.NoConnection, viaLink: true);
+            }
+        }
+        foreach (var monitorRef in remote.Monitors.Keys)
+        {
+            if (remote.Monitors.TryRemove(monitorRef, out var entry))
+            {
+                DeliverDown(entry.Watcher, monitorRef, entry.Target, ExitReason.NoConnection);
             }
         }
     }

@@ -12,7 +12,8 @@ namespace ProcessGrid.Runtime.Distribution;
 /// <remarks>
 /// <para><b>Sending.</b> With an open connection and nothing waiting, a frame goes straight to the connection. Otherwise
 /// it waits, in order, while a connection is opened; once open, the waiting frames are sent before any new one. If the
-/// node cannot be reached, waiting messages become dead letters and waiting calls fail with <c>{nodedown, Node}</c>.</para>
+/// node cannot be reached, waiting messages become dead letters, waiting calls and spawns fail with
+/// <c>{nodedown, Node}</c>, and links and monitors toward it fire with <c>noconnection</c>.</para>
 /// <para><b>Session.</b> While connected, this node records the calls awaiting replies from that node, the links and
 /// monitors between local processes and processes there, and the monitors processes there hold on local ones. When
 /// the connection is lost, the calls fail with <c>{nodedown, Node}</c>, each link delivers an exit signal
