@@ -133,7 +133,9 @@ internal sealed class RemoteNode : ICallWatch
         lock (_gate)
         {
             _connecting = null;
-            if (connection is not null && connection.IsOpen)
+            // The node may have connected to this one meanwhile (its connection was attached): send on that one.
+            connection = connection is { IsOpen: true } ? connection : _connection is { IsOpen: true } attached ? attached : null;
+            if (connection is not null)
             {
                 // The transport has already reported the connection (Attach): flush what waited, in order, before new sends.
                 while (_waiting.TryDequeue(out var frame))

@@ -21,6 +21,9 @@ namespace ProcessGrid.Runtime.Transport;
 /// <item>The listener checks proof D (else it refuses), asks the node whether to admit the peer (a dead generation,
 /// a losing simultaneous connection), then sends <see cref="FrameKind.Accept"/> or <see cref="FrameKind.Refuse"/>.</item>
 /// </list>
+/// <para>A refusal carries the reason in words and a flag: set when the listener keeps a connection of its own to the
+/// dialer (open, or being opened) under the one-connection-per-pair rule, so the dialer waits for that one rather than
+/// giving up on the listener (Erlang's <c>nok</c> in a simultaneous connect).</para>
 /// <para>Fresh random nonces on both sides make every proof single-use, and binding the identities and the cluster
 /// into the proofs stops a proof from being replayed for another connection. Proofs are compared in constant time.</para>
 /// </remarks>
@@ -48,7 +51,8 @@ internal static class Handshake
         var (kind, payload) = await ReadAsync(input, cancellationToken).ConfigureAwait(false);
         if (kind == FrameKind.Refuse)
         {
-            throw new HandshakeFailedException($"refused: {ReadRefusal(payload)}");
+            var early = ReadRefusal(payload);
+            throw new HandshakeFailedException($"refused: {early.Reason}", early.ListenerConnects);
         }
         Expect(kind, FrameKind.Challenge);
         NodeIdentity listener;
@@ -70,7 +74,8 @@ internal static class Handshake
         (kind, payload) = await ReadAsync(input, cancellationToken).ConfigureAwait(false);
         if (kind == FrameKind.Refuse)
         {
-            throw new HandshakeFailedException($"{listener.Name} refused the connection: {ReadRefusal(payload)}");
+            var refusal = ReadRefusal(payload);
+            throw new HandshakeFailedException($"{listener.Name} refused the connection: {refusal.Reason}", refusal.ListenerConnects);
         }
         Expect(kind, FrameKind.Accept);
         return listener;
@@ -80,11 +85,11 @@ internal static class Handshake
     /// <param name="input">The connection's input.</param>
     /// <param name="output">The connection's output.</param>
     /// <param name="settings">This node's side.</param>
-    /// <param name="admit">Decides whether an authenticated peer may connect: null, or the reason for refusing.</param>
+    /// <param name="admit">Decides whether an authenticated peer may connect: null, or the refusal.</param>
     /// <param name="cancellationToken">Ends the handshake (its timeout).</param>
     /// <exception cref="HandshakeFailedException">The dialer was refused, did not prove the cookie, or broke the protocol.</exception>
     public static async Task<NodeIdentity> ListenAsync(
-        PipeReader input, PipeWriter output, HandshakeSettings settings, Func<NodeIdentity, string?> admit, CancellationToken cancellationToken)
+        PipeReader input, PipeWriter output, HandshakeSettings settings, Func<NodeIdentity, HandshakeRefusal?> admit, CancellationToken cancellationToken)
     {
         var (kind, payload) = await ReadAsync(input, cancellationToken).ConfigureAwait(false);
         Expect(kind, FrameKind.Hello);
@@ -111,7 +116,7 @@ internal static class Handshake
         (kind, payload) = await ReadAsync(input, cancellationToken).ConfigureAwait(false);
         if (kind == FrameKind.Refuse)
         {
-            throw new HandshakeFailedException($"{dialer.Name} refused: {ReadRefusal(payload)}");
+            throw new HandshakeFailedException($"{dialer.Name} refused: {ReadRefusal(payload).Reason}");
         }
         Expect(kind, FrameKind.Response);
         if (payload.Length != ProofSize)
@@ -127,8 +132,8 @@ internal static class Handshake
 
         if (admit(dialer) is { } refusal)
         {
-            await RefuseAsync(output, refusal, cancellationToken).ConfigureAwait(false);
-            throw new HandshakeFailedException($"{dialer.Name} was not admitted: {refusal}");
+            await RefuseAsync(output, refusal.Reason, cancellationToken, refusal.ListenerConnects).ConfigureAwait(false);
+            throw new HandshakeFailedException($"{dialer.Name} was not admitted: {refusal.Reason}");
         }
         await WriteAsync(output, FrameBuilder.Start(FrameKind.Accept), cancellationToken).ConfigureAwait(false);
         return dialer;
@@ -201,16 +206,17 @@ internal static class Handshake
         }
     }
 
-    private static string ReadRefusal(byte[] payload)
+    private static HandshakeRefusal ReadRefusal(byte[] payload)
     {
         try
         {
             var reader = new FrameReader(new ReadOnlySequence<byte>(payload));
-            return reader.ReadString();
+            var reason = reader.ReadString();
+            return new HandshakeRefusal(reason, !reader.Remaining.IsEmpty && reader.ReadByte() != 0);
         }
         catch (FrameProtocolException)
         {
-            return "(no reason given)";
+            return new HandshakeRefusal("(no reason given)", ListenerConnects: false);
         }
     }
 
@@ -222,10 +228,11 @@ internal static class Handshake
         }
     }
 
-    private static async Task RefuseAsync(PipeWriter output, string reason, CancellationToken cancellationToken)
+    private static async Task RefuseAsync(PipeWriter output, string reason, CancellationToken cancellationToken, bool listenerConnects = false)
     {
         var refusal = FrameBuilder.Start(FrameKind.Refuse);
         refusal.WriteString(reason.Length > 1000 ? reason[..1000] : reason);
+        refusal.WriteByte(listenerConnects ? (byte)1 : (byte)0);
         try
         {
             await WriteAsync(output, refusal, cancellationToken).ConfigureAwait(false);
@@ -284,5 +291,16 @@ internal static class Handshake
 /// <param name="Key">The cookie, as the HMAC key.</param>
 internal sealed record HandshakeSettings(NodeIdentity Self, string ClusterId, byte[] Key);
 
+/// <summary>Why a listener refuses a dialer.</summary>
+/// <param name="Reason">The reason in words, for the dialer's log.</param>
+/// <param name="ListenerConnects">True when the listener keeps a connection of its own to the dialer (open, or being opened): the dialer should use that one.</param>
+internal sealed record HandshakeRefusal(string Reason, bool ListenerConnects);
+
 /// <summary>A connection's handshake failed; the message says why in words fit for the log.</summary>
-internal sealed class HandshakeFailedException(string message) : Exception(message);
+/// <param name="message">Why.</param>
+/// <param name="listenerConnects">The listener refused because it keeps a connection of its own to this node (see <see cref="HandshakeRefusal"/>).</param>
+internal sealed class HandshakeFailedException(string message, bool listenerConnects = false) : Exception(message)
+{
+    /// <summary>True when the listener keeps a connection of its own to this node: wait for that one.</summary>
+    public bool ListenerConnects { get; } = listenerConnects;
+}
