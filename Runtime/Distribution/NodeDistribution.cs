@@ -322,20 +322,26 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     void ITransportHandler.OnConnected(PeerConnection connection)
     {
         var remote = Get(connection.Remote.Name);
-        var previous = remote.Connection;
-        if (previous is not null && previous.Remote.Creation != connection.Remote.Creation)
+        lock (remote.SessionGate)
         {
-            // A new incarnation of the node replaced the old one: the old session is over.
-            EndSession(remote, previous, remote.Detach(previous), NodeDownReason.ConnectionLost);
-        }
-        remote.IsLeaving = false;
-        remote.Attach(connection);
-        if (previous is null || previous.Remote.Creation != connection.Remote.Creation)
-        {
-            LogNodeUp(Logger, connection.Remote);
-            if (connection.Remote.Role == PeerRole.Node)
+            var previous = remote.Attached;
+            // An open connection to the same run of the node that this one replaces carries its session over.
+            var continues = previous is { IsOpen: true } && previous.Remote.Creation == connection.Remote.Creation;
+            if (previous is not null && !continues)
             {
-                NotifyNodeMonitors(new NodeUp(connection.Remote.Name));
+                // The previous connection was lost, and a reconnect can overtake the handling of that loss; or it is
+                // to an earlier run of the node. Either way its session ends here, before the new one begins.
+                EndSession(remote, previous, remote.Detach(previous), previous.IsOpen ? NodeDownReason.ConnectionLost : WhyLost(remote));
+            }
+            remote.IsLeaving = false;
+            remote.Attach(connection);
+            if (!continues)
+            {
+                LogNodeUp(Logger, connection.Remote);
+                if (connection.Remote.Role == PeerRole.Node)
+                {
+                    NotifyNodeMonitors(new NodeUp(connection.Remote.Name));
+                }
             }
         }
     }
@@ -344,17 +350,20 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     void ITransportHandler.OnDisconnected(PeerConnection connection, DisconnectReason reason)
     {
         var remote = Get(connection.Remote.Name);
-        var state = remote.Detach(connection);
-        if (ReferenceEquals(state, RemoteNode.SessionState.Empty) && Transport.Find(connection.Remote.Name) is not null)
+        lock (remote.SessionGate)
         {
-            return; // Replaced by a newer connection to the same node: not a loss.
+            var state = remote.Detach(connection);
+            if (ReferenceEquals(state, RemoteNode.SessionState.Empty))
+            {
+                return; // Replaced by a newer connection to the same node, or its session already ended when one did.
+            }
+            EndSession(remote, connection, state, WhyLost(remote));
         }
-        var why = _closeReasons.TryRemove(connection.Remote.Name, out var recorded)
-            ? recorded
-            : remote.IsLeaving ? NodeDownReason.Left : NodeDownReason.ConnectionLost;
-        EndSession(remote, connection, state, why);
         Membership?.OnConnectionLost(connection.Remote.Name);
     }
+
+    private NodeDownReason WhyLost(RemoteNode remote) =>
+        _closeReasons.TryRemove(remote.Name, out var recorded) ? recorded : remote.IsLeaving ? NodeDownReason.Left : NodeDownReason.ConnectionLost;
 
     /// <inheritdoc />
     void ITransportHandler.OnUnsent(PeerConnection connection, FrameBuilder frame)

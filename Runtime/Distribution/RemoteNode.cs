@@ -41,6 +41,12 @@ internal sealed class RemoteNode : ICallWatch
     /// <summary>The open connection, or null.</summary>
     public PeerConnection? Connection => _connection is { IsOpen: true } connection ? connection : null;
 
+    /// <summary>The connection the session is on, open or not: null once its session has ended.</summary>
+    public PeerConnection? Attached => _connection;
+
+    /// <summary>Held while a session begins or ends, so that the end of one is settled before the next begins.</summary>
+    public Lock SessionGate { get; } = new();
+
     /// <summary>Calls awaiting a reply from that node, by correlation id.</summary>
     public ConcurrentDictionary<long, IReplyTarget> PendingCalls { get; } = new();
 
