@@ -265,11 +265,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     }
 
     /// <summary>Erlang's <c>disconnect_node</c>: closes the connection; monitors get <see cref="NodeDownReason.Disconnected"/>.</summary>
-    public bool Disconnect(NodeName node)
-    {
-        _closeReasons[node] = NodeDownReason.Disconnected;
-        return Transport.Disconnect(node, "disconnected on request");
-    }
+    public bool Disconnect(NodeName node) => CloseConnection(node, NodeDownReason.Disconnected, "disconnected on request");
 
     /// <summary>
     /// Closes the connection to a node membership now records as dead: monitors get <see cref="NodeDownReason.Left"/>
@@ -278,8 +274,23 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     public void OnDeclaredDead(NodeName node)
     {
         var left = Get(node).IsLeaving;
-        _closeReasons[node] = left ? NodeDownReason.Left : NodeDownReason.DeclaredDead;
-        Transport.Disconnect(node, left ? $"{node} left the cluster" : $"{node} was declared dead");
+        CloseConnection(node, left ? NodeDownReason.Left : NodeDownReason.DeclaredDead, left ? $"{node} left the cluster" : $"{node} was declared dead");
+    }
+
+    /// <summary>
+    /// Closes the connection to <paramref name="node"/>, if any, so that its loss is reported with <paramref name="why"/>.
+    /// The reason is recorded only for a connection that is closed here: left behind, it would be taken for the
+    /// reason of a later, unrelated loss.
+    /// </summary>
+    private bool CloseConnection(NodeName node, NodeDownReason why, string text)
+    {
+        _closeReasons[node] = why;
+        if (Transport.Disconnect(node, text))
+        {
+            return true;
+        }
+        _closeReasons.TryRemove(new KeyValuePair<NodeName, NodeDownReason>(node, why));
+        return false;
     }
 
     /// <summary>Marks a node that is leaving in an orderly way, so the loss of its connection is reported as <see cref="NodeDownReason.Left"/>.</summary>
