@@ -127,12 +127,27 @@ public sealed class NodeLossTests
     }
 
     [Fact]
-    public async Task Disconnect_of_a_node_that_is_not_connected_returns_false()
+    public async Task Disconnect_of_a_node_that_is_not_connected_returns_false_and_does_not_change_why_it_goes_down_later()
     {
         await using var cluster = await TestCluster.StartAsync(2);
+        var (a, b) = (cluster[0], cluster[1]);
+        var nodes = Probe.Spawn(a);
+        a.MonitorNodes(nodes.Pid);
 
-        Assert.False(cluster[0].Disconnect(NodeName.Parse("stranger@localhost")));
-        Assert.False(cluster[0].Disconnect(cluster[0].Node));
+        Assert.False(a.Disconnect(NodeName.Parse("stranger@localhost")));
+        Assert.False(a.Disconnect(a.Node));
+        Assert.True(a.Disconnect(b.Node));
+        Assert.Equal(new NodeDown(b.Node, NodeDownReason.Disconnected), await nodes.Expect<NodeDown>());
+        // Again at once: the nodes may have connected again already (their membership probes do), then it is a second disconnect.
+        while (a.Disconnect(b.Node))
+        {
+            Assert.Equal(new NodeDown(b.Node, NodeDownReason.Disconnected), await nodes.Expect<NodeDown>());
+        }
+
+        // This time the other node closes the connection: a loss, not a disconnect of this node's.
+        await cluster.FullyConnected();
+        Assert.True(b.Disconnect(a.Node));
+        Assert.Equal(new NodeDown(b.Node, NodeDownReason.ConnectionLost), await nodes.Expect<NodeDown>());
     }
 
     [Fact]
