@@ -97,20 +97,22 @@ public sealed class RemoteMonitorTests
     }
 
     [Fact]
-    public async Task A_demonitor_reaches_the_far_node_so_the_monitor_is_gone_there_too()
+    public async Task The_far_node_lists_a_remote_monitor_among_the_monitors_of_its_process_until_demonitor()
     {
         await using var cluster = await TestCluster.StartAsync(2);
         var watcher = Probe.Spawn(cluster[0]);
         var target = Worker.Spawn(cluster[1]);
-        var toA = cluster[1].Distribution!.Get(cluster[0].Node);
         var monitor = await watcher.Run(ctx => ctx.Monitor(target));
-        await Worker.Answers(cluster[0], target);
-        Assert.Single(toA.Watchers);
+        await Worker.Answers(cluster[0], target); // The monitor has reached the far node.
+
+        Assert.Equal([watcher.Pid], cluster[1].GetProcessInfo(target)!.MonitoredBy);
+        Assert.Equal([target], cluster[0].GetProcessInfo(watcher.Pid)!.Monitors);
 
         await watcher.Run(ctx => ctx.Demonitor(monitor));
-        await Worker.Answers(cluster[0], target);
+        await Worker.Answers(cluster[0], target); // So has the demonitor.
 
-        Assert.Empty(toA.Watchers);
+        Assert.Empty(cluster[1].GetProcessInfo(target)!.MonitoredBy);
+        Assert.Empty(cluster[1].Distribution!.Get(cluster[0].Node).Watchers);
     }
 
     [Fact]
