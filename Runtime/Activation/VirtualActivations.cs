@@ -95,7 +95,10 @@ internal sealed partial class VirtualActivations : IDisposable
         var spin = new SpinWait();
         while (true)
         {
-            var cell = pid.Cell as ActivationCell ?? (_active.TryGetValue(pid, out var registered) ? registered : null);
+            // The cached cell counts only if it is this node's: several nodes in one OS process share pid objects.
+            var cell = pid.Cell is ActivationCell cached && ReferenceEquals(cached.Grid, _node)
+                ? cached
+                : _active.TryGetValue(pid, out var registered) ? registered : null;
             if (cell is null)
             {
                 return false;

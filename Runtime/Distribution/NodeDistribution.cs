@@ -83,8 +83,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
                 frame.WriteInt64(correlation);
                 WireFormat.WritePid(frame, envelope.Caller);
                 Serialize(frame, envelope.Message!);
-                remote.PendingCalls[correlation] = new AwaitedReply(envelope.ReplyTo!, envelope.ReplyToken);
-                (envelope.ReplyTo as IPendingCall)?.SetWatch(remote, correlation);
+                remote.AwaitReply(correlation, envelope.ReplyTo!, envelope.ReplyToken);
                 break;
             case EnvelopeKind.Cast or EnvelopeKind.Message:
                 frame = FrameBuilder.Start(envelope.Kind == EnvelopeKind.Cast ? FrameKind.Cast : FrameKind.Message);
@@ -271,11 +270,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     }
 
     /// <summary>Erlang's <c>disconnect_node</c>: closes the connection; monitors get <see cref="NodeDownReason.Disconnected"/>.</summary>
-    public bool Disconnect(NodeName node)
-    {
-        _closeReasons[node] = NodeDownReason.Disconnected;
-        return Transport.Disconnect(node, "disconnected on request");
-    }
+    public bool Disconnect(NodeName node) => CloseConnection(node, NodeDownReason.Disconnected, "disconnected on request");
 
     /// <summary>
     /// Closes the connection to a node membership now records as dead: monitors get <see cref="NodeDownReason.Left"/>
@@ -284,8 +279,23 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     public void OnDeclaredDead(NodeName node)
     {
         var left = Get(node).IsLeaving;
-        _closeReasons[node] = left ? NodeDownReason.Left : NodeDownReason.DeclaredDead;
-        Transport.Disconnect(node, left ? $"{node} left the cluster" : $"{node} was declared dead");
+        CloseConnection(node, left ? NodeDownReason.Left : NodeDownReason.DeclaredDead, left ? $"{node} left the cluster" : $"{node} was declared dead");
+    }
+
+    /// <summary>
+    /// Closes the connection to <paramref name="node"/>, if any, so that its loss is reported with <paramref name="why"/>.
+    /// The reason is recorded only for a connection that is closed here: left behind, it would be taken for the
+    /// reason of a later, unrelated loss.
+    /// </summary>
+    private bool CloseConnection(NodeName node, NodeDownReason why, string text)
+    {
+        _closeReasons[node] = why;
+        if (Transport.Disconnect(node, text))
+        {
+            return true;
+        }
+        _closeReasons.TryRemove(new KeyValuePair<NodeName, NodeDownReason>(node, why));
+        return false;
     }
 
     /// <summary>Marks a node that is leaving in an orderly way, so the loss of its connection is reported as <see cref="NodeDownReason.Left"/>.</summary>
@@ -328,20 +338,26 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     void ITransportHandler.OnConnected(PeerConnection connection)
     {
         var remote = Get(connection.Remote.Name);
-        var previous = remote.Connection;
-        if (previous is not null && previous.Remote.Creation != connection.Remote.Creation)
+        lock (remote.SessionGate)
         {
-            // A new incarnation of the node replaced the old one: the old session is over.
-            EndSession(remote, previous, remote.Detach(previous), NodeDownReason.ConnectionLost);
-        }
-        remote.IsLeaving = false;
-        remote.Attach(connection);
-        if (previous is null || previous.Remote.Creation != connection.Remote.Creation)
-        {
-            LogNodeUp(Logger, connection.Remote);
-            if (connection.Remote.Role == PeerRole.Node)
+            var previous = remote.Attached;
+            // An open connection to the same run of the node that this one replaces carries its session over.
+            var continues = previous is { IsOpen: true } && previous.Remote.Creation == connection.Remote.Creation;
+            if (previous is not null && !continues)
             {
-                NotifyNodeMonitors(new NodeUp(connection.Remote.Name));
+                // The previous connection was lost, and a reconnect can overtake the handling of that loss; or it is
+                // to an earlier run of the node. Either way its session ends here, before the new one begins.
+                EndSession(remote, previous, remote.Detach(previous), previous.IsOpen ? NodeDownReason.ConnectionLost : WhyLost(remote));
+            }
+            remote.IsLeaving = false;
+            remote.Attach(connection);
+            if (!continues)
+            {
+                LogNodeUp(Logger, connection.Remote);
+                if (connection.Remote.Role == PeerRole.Node)
+                {
+                    NotifyNodeMonitors(new NodeUp(connection.Remote.Name));
+                }
             }
         }
     }
@@ -350,17 +366,20 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     void ITransportHandler.OnDisconnected(PeerConnection connection, DisconnectReason reason)
     {
         var remote = Get(connection.Remote.Name);
-        var state = remote.Detach(connection);
-        if (ReferenceEquals(state, RemoteNode.SessionState.Empty) && Transport.Find(connection.Remote.Name) is not null)
+        lock (remote.SessionGate)
         {
-            return; // Replaced by a newer connection to the same node: not a loss.
+            var state = remote.Detach(connection);
+            if (ReferenceEquals(state, RemoteNode.SessionState.Empty))
+            {
+                return; // Replaced by a newer connection to the same node, or its session already ended when one did.
+            }
+            EndSession(remote, connection, state, WhyLost(remote));
         }
-        var why = _closeReasons.TryRemove(connection.Remote.Name, out var recorded)
-            ? recorded
-            : remote.IsLeaving ? NodeDownReason.Left : NodeDownReason.ConnectionLost;
-        EndSession(remote, connection, state, why);
         Membership?.OnConnectionLost(connection.Remote.Name);
     }
+
+    private NodeDownReason WhyLost(RemoteNode remote) =>
+        _closeReasons.TryRemove(remote.Name, out var recorded) ? recorded : remote.IsLeaving ? NodeDownReason.Left : NodeDownReason.ConnectionLost;
 
     /// <inheritdoc />
     void ITransportHandler.OnUnsent(PeerConnection connection, FrameBuilder frame)
@@ -379,15 +398,21 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             _node.DeadLetters.Report(unsent.Target, unsent.Message, why);
         }
         frame.Release();
-        // Calls and spawns waiting on this node fail through the session; with no connection ever made, fail them here.
+        // What waits on this node is settled through the session; with no connection made, settle it here.
         if (remote.Connection is null)
         {
-            SettleCalls(remote, ExitReason.NodeDown(remote.Name));
+            SettleUnreachable(remote);
         }
     }
 
-    private void SettleCalls(RemoteNode remote, ExitReason nodedown)
+    /// <summary>
+    /// Settles what local processes started toward a node that could not be reached (no session holds it): calls and
+    /// spawns fail with <c>{nodedown, Node}</c>, links deliver an exit signal <c>noconnection</c> to their local end,
+    /// monitors a <see cref="Down"/> with <c>noconnection</c>, as in Erlang for a node that cannot be connected.
+    /// </summary>
+    private void SettleUnreachable(RemoteNode remote)
     {
+        var nodedown = ExitReason.NodeDown(remote.Name);
         foreach (var (correlation, call) in remote.PendingCalls)
         {
             if (remote.PendingCalls.TryRemove(correlation, out _))
@@ -400,6 +425,20 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             if (remote.PendingSpawns.TryRemove(correlation, out _))
             {
                 spawn.Answer.TrySetException(new ProcessStartException("(remote spawn)", nodedown));
+            }
+        }
+        foreach (var link in remote.Links.Keys)
+        {
+            if (remote.Links.TryRemove(link, out _))
+            {
+                _node.Router.Resolve(link.Local, activate: false)?.ReceiveExitSignal(link.Remote, ExitReason.NoConnection, viaLink: true);
+            }
+        }
+        foreach (var monitorRef in remote.Monitors.Keys)
+        {
+            if (remote.Monitors.TryRemove(monitorRef, out var entry))
+            {
+                DeliverDown(entry.Watcher, monitorRef, entry.Target, ExitReason.NoConnection);
             }
         }
     }
@@ -548,11 +587,20 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             SendFailure(remote, correlation, ExitReason.FromException(typeof(UnknownMessageTypeException).FullName!, failure.Reason));
             return;
         }
-        var replyTo = new RemoteReplyTarget(this, remote);
+        var replyTo = new RemoteReplyTarget(this, remote, correlation);
         if (!IsLocal(to))
         {
             replyTo.Fail(correlation, ExitReason.NoProc);
             return;
+        }
+        if (_node.Router.FindSpawned(to) is { } callee)
+        {
+            // As for a local call: the call watches its callee, so that the callee's exit fails it at once.
+            var key = _node.NewMonitorRef().Value;
+            if (callee.AddWatcher(key, replyTo))
+            {
+                replyTo.SetWatch(callee, key);
+            }
         }
         DeliverLocally(to, new Envelope(request, replyTo, correlation, caller) { Hops = hops }, remote.Name);
     }

@@ -12,7 +12,8 @@ namespace ProcessGrid.Runtime.Distribution;
 /// <remarks>
 /// <para><b>Sending.</b> With an open connection and nothing waiting, a frame goes straight to the connection. Otherwise
 /// it waits, in order, while a connection is opened; once open, the waiting frames are sent before any new one. If the
-/// node cannot be reached, waiting messages become dead letters and waiting calls fail with <c>{nodedown, Node}</c>.</para>
+/// node cannot be reached, waiting messages become dead letters, waiting calls and spawns fail with
+/// <c>{nodedown, Node}</c>, and links and monitors toward it fire with <c>noconnection</c>.</para>
 /// <para><b>Session.</b> While connected, this node records the calls awaiting replies from that node, the links and
 /// monitors between local processes and processes there, and the monitors processes there hold on local ones. When
 /// the connection is lost, the calls fail with <c>{nodedown, Node}</c>, each link delivers an exit signal
@@ -40,6 +41,12 @@ internal sealed class RemoteNode : ICallWatch
     /// <summary>The open connection, or null.</summary>
     public PeerConnection? Connection => _connection is { IsOpen: true } connection ? connection : null;
 
+    /// <summary>The connection the session is on, open or not: null once its session has ended.</summary>
+    public PeerConnection? Attached => _connection;
+
+    /// <summary>Held while a session begins or ends, so that the end of one is settled before the next begins.</summary>
+    public Lock SessionGate { get; } = new();
+
     /// <summary>Calls awaiting a reply from that node, by correlation id.</summary>
     public ConcurrentDictionary<long, AwaitedReply> PendingCalls { get; } = new();
 
@@ -60,6 +67,20 @@ internal sealed class RemoteNode : ICallWatch
 
     /// <inheritdoc />
     void ICallWatch.ReleaseCall(long key) => PendingCalls.TryRemove(key, out _);
+
+    /// <summary>
+    /// Records that the call sent to that node as <paramref name="correlation"/> is answered through
+    /// <paramref name="target"/>, which knows it as <paramref name="token"/>. A local caller's call also learns where it
+    /// is registered, to be forgotten here once it completes another way (its timeout).
+    /// </summary>
+    public void AwaitReply(long correlation, IReplyTarget target, long token)
+    {
+        PendingCalls[correlation] = new AwaitedReply(target, token);
+        (target as IPendingCall)?.SetWatch(this, correlation);
+    }
+
+    /// <summary>Records that a local caller's call sent to that node as <paramref name="correlation"/> awaits its reply.</summary>
+    public void AwaitReply(long correlation, IPendingCall call) => AwaitReply(correlation, call, correlation);
 
     /// <summary>Sends a frame to that node, connecting first if needed. Never blocks.</summary>
     public void Send(FrameBuilder frame)
@@ -136,7 +157,9 @@ internal sealed class RemoteNode : ICallWatch
         lock (_gate)
         {
             _connecting = null;
-            if (connection is not null && connection.IsOpen)
+            // The node may have connected to this one meanwhile (its connection was attached): send on that one.
+            connection = connection is { IsOpen: true } ? connection : _connection is { IsOpen: true } attached ? attached : null;
+            if (connection is not null)
             {
                 // The transport has already reported the connection (Attach): flush what waited, in order, before new sends.
                 while (_waiting.TryDequeue(out var frame))

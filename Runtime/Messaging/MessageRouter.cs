@@ -22,7 +22,7 @@ internal sealed class MessageRouter(ProcessNode node)
             DeliverVirtual(to, envelope, node.Node);
             return;
         }
-        if (to.Cell is ProcessCell cached)
+        if (to.Cell is ProcessCell cached && IsOwn(cached))
         {
             cached.Post(envelope);
             return;
@@ -111,7 +111,7 @@ internal sealed class MessageRouter(ProcessNode node)
                 return null; // It cannot be activated (unknown kind, or its constructor threw): as good as no process.
             }
         }
-        if (pid.Cell is ProcessCell cached)
+        if (pid.Cell is ProcessCell cached && IsOwn(cached))
         {
             return cached;
         }
@@ -147,6 +147,14 @@ internal sealed class MessageRouter(ProcessNode node)
         var route = node.Placement.RouteFor(pid, node.Node);
         return route == node.Node ? null : route;
     }
+
+    /// <summary>
+    /// True when a pid's cached cell is a process of this node. One OS process may host several nodes (tests do, and
+    /// a client may run beside a node), and a pid object is shared by all who hold it: the cell another node cached
+    /// on it is that node's process, reached from here only through the distribution layer, in order with the rest of
+    /// the traffic to that node.
+    /// </summary>
+    private bool IsOwn(ProcessCell cell) => ReferenceEquals(cell.Grid, node);
 
     /// <summary>Sends an exit signal from <paramref name="from"/> (whose cell, when local, is <paramref name="fromCell"/>).</summary>
     public void SendExitSignal(Pid from, ProcessCell? fromCell, Pid to, ExitReason reason, bool viaLink)

@@ -1,4 +1,6 @@
 using System.Diagnostics;
+using ProcessGrid.Runtime.Distribution;
+
 namespace ProcessGrid.Runtime.Processes;
 
 /// <summary>Snapshots for <c>process_info</c>.</summary>
@@ -14,7 +16,14 @@ internal abstract partial class ProcessCell
         {
             links = _links?.ToArray() ?? [];
             monitors = _monitors?.Values.ToArray() ?? [];
-            monitoredBy = _watchers?.Values.OfType<Pid>().ToArray() ?? [];
+            // Watchers are processes of this node (pids), processes of other nodes (remote monitors), or a call or
+            // WhenExited waiting on this process, which are not processes and are left out.
+            monitoredBy = _watchers?.Values.Select(static w => w switch
+            {
+                Pid pid => pid,
+                RemoteWatcher remote => remote.Watcher,
+                _ => null,
+            }).OfType<Pid>().ToArray() ?? [];
             trapExit = _trapExit;
             name = _registeredName;
         }

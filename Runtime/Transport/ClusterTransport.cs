@@ -15,10 +15,13 @@ namespace ProcessGrid.Runtime.Transport;
 /// <remarks>
 /// <para><b>One connection per pair.</b> When two nodes dial each other at the same moment, or a peer dials while a
 /// connection to it exists, the listener decides at the end of the handshake, and both sides reach the same answer:
-/// a newer creation of the peer replaces an older one; for the same creation, the connection opened by the node whose
-/// name sorts first wins (the listener refuses the other); in every other case the new connection replaces the old
-/// one (the peer has given up on it). The dialer adopts its connection only once accepted, and a replaced connection
-/// is closed after its successor is registered, so the handler can tell a replacement from a loss.</para>
+/// a newer creation of the peer replaces an older one; a connection this node opened and the peer accepted is kept
+/// (the peer started its dial before it had adopted that one); while both are still dialing, the connection opened by
+/// the node whose name sorts first wins; in every other case the new connection replaces the old one (the peer has
+/// given up on it). A dialer refused in favour of a connection the listener keeps (Erlang's <c>nok</c>) stops
+/// counting as dialing, waits for that connection and returns it, so that a simultaneous connect costs neither side
+/// its traffic. The dialer adopts its connection only once accepted, and a replaced connection is closed after its
+/// successor is registered, so the handler can tell a replacement from a loss.</para>
 /// <para><b>Failures.</b> A peer that does not prove the cookie, belongs to another cluster, times out in the handshake
 /// or sends a malformed frame is logged and disconnected; nothing else is disturbed.</para>
 /// </remarks>
@@ -26,6 +29,7 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
 {
     private readonly ConcurrentDictionary<NodeName, PeerConnection> _connections = new();
     private readonly ConcurrentDictionary<NodeName, int> _dialing = new();
+    private readonly ConcurrentDictionary<NodeName, TaskCompletionSource> _arrivals = new();
     private readonly ConcurrentDictionary<PeerConnection, byte> _all = new();
     private readonly SocketConnectionContextFactory _outboundFactory;
     private readonly ILoggerFactory _loggerFactory;
@@ -137,17 +141,24 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
     /// <exception cref="ConnectFailedException">No connection: unreachable, refused, handshake failed. The message says which.</exception>
     public async Task<PeerConnection> ConnectAsync(string endpoint, NodeName? expected, CancellationToken cancellationToken)
     {
-        if (expected is { } name && Find(name) is { } existing)
-        {
-            return existing;
-        }
         var (host, port) = ParseEndpoint(endpoint);
-        if (expected is { } dialed)
+        // Counted as dialing before looking for an open connection: a connection the peer opens meanwhile is either
+        // found here or, if it arrives later, refused by this node's listener in favour of this dial.
+        var dialing = expected is { } dialed && _dialing.AddOrUpdate(dialed, 1, (_, count) => count + 1) > 0;
+        void StopDialing()
         {
-            _dialing.AddOrUpdate(dialed, 1, (_, count) => count + 1);
+            if (dialing)
+            {
+                dialing = false;
+                _dialing.AddOrUpdate(expected!.Value, 0, (_, count) => count - 1);
+            }
         }
         try
         {
+            if (expected is { } name && Find(name) is { } existing)
+            {
+                return existing;
+            }
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _stopping.Token);
             timeout.CancelAfter(Options.ConnectTimeout + Options.HandshakeTimeout);
             ConnectionContext context;
@@ -164,6 +175,15 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
             try
             {
                 peer = await Handshake.DialAsync(context.Transport.Input, context.Transport.Output, _settings, timeout.Token).ConfigureAwait(false);
+            }
+            catch (HandshakeFailedException e) when (e.ListenerConnects && expected is { } peerName)
+            {
+                // The peer keeps the connection it opened to this node: that one is (about to be) adopted here. This
+                // node no longer dials meanwhile, so that its listener admits the peer's connection if it must reopen it.
+                await context.DisposeAsync().ConfigureAwait(false);
+                StopDialing();
+                return await AwaitConnectionAsync(peerName, timeout.Token).ConfigureAwait(false)
+                    ?? throw new ConnectFailedException(endpoint, $"{e.Message}, but that connection did not open in time");
             }
             catch (Exception e) when (e is HandshakeFailedException or OperationCanceledException or IOException or ConnectionResetException or InvalidOperationException)
             {
@@ -183,10 +203,7 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
         }
         finally
         {
-            if (expected is { } dialed2)
-            {
-                _dialing.AddOrUpdate(dialed2, 0, (_, count) => count - 1);
-            }
+            StopDialing();
         }
     }
 
@@ -232,16 +249,40 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
             {
                 return new Refusal(RefusalCode.DeclaredDead, $"a newer creation of {peer.Name} ({existing.Remote.Creation}) is connected");
             }
-            if (existing.Remote.Creation == peer.Creation && existing.IsInitiator && weWin)
+            if (existing.Remote.Creation == peer.Creation && existing.IsInitiator)
             {
-                return Refusal.Other("a connection between these nodes exists; the one opened by the node whose name sorts first is kept");
+                // The peer accepted this node's connection (it is open here only once accepted) and dials anyway: it
+                // had not adopted that one yet when it started. Keep the one already carrying traffic.
+                return new Refusal(RefusalCode.ListenerConnects, "a connection between these nodes, opened by this node, exists and is kept");
             }
         }
         else if (weWin && _dialing.TryGetValue(peer.Name, out var dialing) && dialing > 0)
         {
-            return Refusal.Other("both nodes are connecting; the connection opened by the node whose name sorts first is kept");
+            return new Refusal(RefusalCode.ListenerConnects, "both nodes are connecting; the connection opened by the node whose name sorts first is kept");
         }
         return null;
+    }
+
+    /// <summary>Waits until a connection with <paramref name="peer"/> is open (one it opened to this node); null if none opens in time.</summary>
+    private async Task<PeerConnection?> AwaitConnectionAsync(NodeName peer, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            // Registered before looking, and signalled by Adopt after registering the connection: none slips between.
+            var arrival = _arrivals.GetOrAdd(peer, static _ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously));
+            if (Find(peer) is { } open)
+            {
+                return open;
+            }
+            try
+            {
+                await arrival.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                return null;
+            }
+        }
     }
 
     /// <summary>Registers a connection that finished its handshake, replacing an older one to the same peer.</summary>
@@ -258,6 +299,10 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
         connection.Start();
         LogConnected(Logger, peer, isInitiator ? "outbound" : "inbound");
         Handler.OnConnected(connection);
+        if (_arrivals.TryRemove(peer.Name, out var arrival))
+        {
+            arrival.TrySetResult();
+        }
         replaced?.Close(DisconnectReason.ClosedLocally, $"replaced by a new connection with {peer.Name}");
         if (_stopping.IsCancellationRequested)
         {

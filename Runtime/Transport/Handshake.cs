@@ -21,6 +21,9 @@ namespace ProcessGrid.Runtime.Transport;
 /// <item>The listener checks proof D (else it refuses), asks the node whether to admit the peer (a dead generation,
 /// a losing simultaneous connection), then sends <see cref="FrameKind.Accept"/> or <see cref="FrameKind.Refuse"/>.</item>
 /// </list>
+/// <para>A refusal carries the reason in words and a flag: set when the listener keeps a connection of its own to the
+/// dialer (open, or being opened) under the one-connection-per-pair rule, so the dialer waits for that one rather than
+/// giving up on the listener (Erlang's <c>nok</c> in a simultaneous connect).</para>
 /// <para>Fresh random nonces on both sides make every proof single-use, and binding the identities and the cluster
 /// into the proofs stops a proof from being replayed for another connection. Proofs are compared in constant time.</para>
 /// </remarks>
@@ -293,4 +296,7 @@ internal sealed class HandshakeFailedException(string message, RefusalCode code 
 {
     /// <summary>What the peer's refusal said, when it refused.</summary>
     public RefusalCode Code { get; } = code;
+
+    /// <summary>True when the listener keeps a connection of its own to this node: wait for that one.</summary>
+    public bool ListenerConnects => Code == RefusalCode.ListenerConnects;
 }

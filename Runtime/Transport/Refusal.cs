@@ -20,4 +20,10 @@ internal enum RefusalCode : byte
     /// membership table: the dialer must stop, as Orleans' silos do when they find themselves dead.
     /// </summary>
     DeclaredDead = 1,
+
+    /// <summary>
+    /// The listener keeps a connection of its own to the dialer (open, or being opened; Erlang's <c>nok</c>): the dialer
+    /// should use that one rather than give up on the node.
+    /// </summary>
+    ListenerConnects = 2,
 }

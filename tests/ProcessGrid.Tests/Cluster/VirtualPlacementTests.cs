@@ -18,11 +18,17 @@ public sealed class VirtualPlacementTests
         public int Constructed => Volatile.Read(ref _constructed);
 
         public void OnConstructed() => Interlocked.Increment(ref _constructed);
+
+        /// <summary>The last <see cref="Inspect"/> request an activation got (the object itself, to tell a copy from the original).</summary>
+        public Inspect? LastInspected { get; set; }
     }
 
     public sealed record Where;
 
     public sealed record Increment;
+
+    /// <summary>A request the activation keeps, so the test can see whether it got the sender's object or its own copy.</summary>
+    public sealed record Inspect(int Value);
 
     public sealed record Terminated(string Key, NodeName Node, ExitReason Reason);
 
@@ -42,8 +48,15 @@ public sealed class VirtualPlacementTests
         {
             Where => new((object?)Context.Grid.Node),
             Increment => new(++_count),
+            Inspect inspect => Keep(inspect),
             _ => throw new ArgumentException("unexpected request"),
         };
+
+        private ValueTask<object?> Keep(Inspect inspect)
+        {
+            _record.LastInspected = inspect;
+            return new(Context.Grid.Node);
+        }
 
         protected override ValueTask TerminateAsync(ExitReason reason)
         {
@@ -91,6 +104,27 @@ public sealed class VirtualPlacementTests
         }
 
         Assert.Equal([1, 2, 3], counts);
+        Assert.Equal(1, record.Constructed);
+    }
+
+    [Fact]
+    public async Task A_pid_object_shared_by_nodes_in_one_OS_process_still_reaches_the_activation_across_the_wire()
+    {
+        var record = new Record();
+        await using var cluster = await StartAsync(3, record);
+        await cluster.FullyConnected();
+        var pid = cluster[0].Virtual<HashCounter>("shared-pid");
+        var owner = cluster.Nodes.Single(n => n.Node == cluster[0].Placement.OwnerOf(pid));
+        // The owner's own call caches its activation on the pid object; the other nodes must not post into it directly.
+        Assert.Equal(owner.Node, await owner.Call<NodeName>(pid, new Where()));
+
+        foreach (var caller in cluster.Nodes.Where(n => n != owner))
+        {
+            var request = new Inspect(7);
+            Assert.Equal(owner.Node, await caller.Call<NodeName>(pid, request));
+            Assert.Equal(request, record.LastInspected);
+            Assert.NotSame(request, record.LastInspected); // A copy: it crossed nodes.
+        }
         Assert.Equal(1, record.Constructed);
     }
 

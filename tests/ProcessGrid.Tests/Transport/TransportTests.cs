@@ -140,16 +140,17 @@ public sealed class TransportTests
     }
 
     [Fact]
-    public async Task Two_nodes_dialing_each_other_at_once_end_with_one_connection_that_both_agree_on()
+    public async Task Two_nodes_dialing_each_other_at_once_end_with_one_connection_that_both_agree_on_and_both_dials_return_it()
     {
         for (var round = 0; round < 10; round++)
         {
             await using var a = await TransportHarness.StartAsync("a@localhost");
             await using var b = await TransportHarness.StartAsync("b@localhost");
 
-            var ab = Task.Run(() => TryConnect(a, b), TestContext.Current.CancellationToken);
-            var ba = Task.Run(() => TryConnect(b, a), TestContext.Current.CancellationToken);
-            await Task.WhenAll(ab, ba);
+            var ab = Task.Run(() => a.Transport.ConnectAsync(b.Endpoint, b.Transport.Self.Name, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+            var ba = Task.Run(() => b.Transport.ConnectAsync(a.Endpoint, a.Transport.Self.Name, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
+            // The dial that loses is refused in favour of the other one, and returns that one: neither fails.
+            var (fromA, fromB) = (await ab.Within("a's dial"), await ba.Within("b's dial"));
 
             await TestNode.Eventually(
                 () => a.Transport.Find(NodeName.Parse("b@localhost")) is { IsOpen: true } x
@@ -157,22 +158,29 @@ public sealed class TransportTests
                       && x.IsInitiator != y.IsInitiator
                       && a.Transport.Connections.Count() == 1 && b.Transport.Connections.Count() == 1,
                 "one connection, the same one seen from both ends");
-            var kept = a.Transport.Find(NodeName.Parse("b@localhost"))!;
-            Assert.True(kept.Send(TransportHarness.Text("over the kept one")));
+            Assert.Same(a.Transport.Find(NodeName.Parse("b@localhost")), fromA);
+            Assert.Same(b.Transport.Find(NodeName.Parse("a@localhost")), fromB);
+            Assert.True(fromA.Send(TransportHarness.Text("over the kept one")));
             await TestNode.Eventually(() => b.Frames.Contains("over the kept one"), "traffic over the kept connection");
         }
+    }
 
-        static async Task TryConnect(TransportHarness from, TransportHarness to)
-        {
-            try
-            {
-                await from.Transport.ConnectAsync(to.Endpoint, to.Transport.Self.Name, TestContext.Current.CancellationToken);
-            }
-            catch (ConnectFailedException)
-            {
-                // The losing side of a simultaneous connect is refused: expected.
-            }
-        }
+    [Fact]
+    public async Task A_dial_toward_a_peer_that_holds_a_connection_it_opened_to_this_node_is_refused_and_that_connection_is_kept()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost");
+        await using var b = await TransportHarness.StartAsync("b@localhost");
+        var kept = await b.Transport.ConnectAsync(a.Endpoint, a.Transport.Self.Name, TestContext.Current.CancellationToken);
+        await TestNode.Eventually(() => a.Transport.Find(NodeName.Parse("b@localhost")) is not null, "a to adopt the connection b opened");
+
+        // A dial of a's that does not look for an open connection first, as one already under way when b's arrived.
+        await Assert.ThrowsAsync<ConnectFailedException>(() => a.Transport.ConnectAsync(b.Endpoint, null, TestContext.Current.CancellationToken));
+
+        Assert.True(kept.IsOpen);
+        Assert.Same(kept, b.Transport.Find(NodeName.Parse("a@localhost")));
+        Assert.Single(a.Transport.Connections);
+        Assert.True(kept.Send(TransportHarness.Text("still over the kept one")));
+        await TestNode.Eventually(() => a.Frames.Contains("still over the kept one"), "traffic over the kept connection");
     }
 
     [Fact]
