@@ -139,7 +139,7 @@ internal static class ClusterBenchmarks
         ready.Wait();
         var stopwatch = Stopwatch.StartNew();
         start.SetResult();
-        await drained.Task;
+        await drained.Task.WaitAsync(TimeSpan.FromMinutes(2));
         return perSender * senders / stopwatch.Elapsed.TotalSeconds;
     }
 
@@ -160,7 +160,7 @@ internal static class ClusterBenchmarks
             }
             done.SetResult(total.Elapsed);
         });
-        var elapsed = await done.Task;
+        var elapsed = await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
         Array.Sort(samples);
         var toMicros = 1_000_000.0 / Stopwatch.Frequency;
         return (count / elapsed.TotalSeconds, Figures.Percentile(samples, 0.50) * toMicros, Figures.Percentile(samples, 0.99) * toMicros);
@@ -188,7 +188,7 @@ internal static class ClusterBenchmarks
                 }
             });
         }
-        await done.Task;
+        await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
         return perCaller * callers / stopwatch.Elapsed.TotalSeconds;
     }
 

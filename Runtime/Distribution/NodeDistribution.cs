@@ -90,7 +90,6 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
                 WireFormat.WritePid(frame, to);
                 frame.WriteByte(envelope.Hops);
                 Serialize(frame, envelope.Message!);
-                frame.Tag = new UnsentMessage(to.ToString(), envelope.Message!);
                 break;
             default:
                 return; // Stop requests are local only.
@@ -104,7 +103,6 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         var frame = FrameBuilder.Start(FrameKind.NamedMessage);
         frame.WriteString(name);
         Serialize(frame, message);
-        frame.Tag = new UnsentMessage($"{{{name},{node}}}", message);
         Get(node).Send(frame);
     }
 
@@ -382,26 +380,50 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         _closeReasons.TryRemove(remote.Name, out var recorded) ? recorded : remote.IsLeaving ? NodeDownReason.Left : NodeDownReason.ConnectionLost;
 
     /// <inheritdoc />
-    void ITransportHandler.OnUnsent(PeerConnection connection, FrameBuilder frame)
-    {
-        if (frame.Tag is UnsentMessage unsent)
-        {
-            _node.DeadLetters.Report(unsent.Target, unsent.Message, $"noconnection: the connection to {connection.Remote.Name} closed before it was sent");
-        }
-    }
+    void ITransportHandler.OnUnsent(PeerConnection connection, FrameKind kind, ReadOnlySequence<byte> payload) =>
+        ReportUnsent(connection.Remote.Name, kind, payload, $"noconnection: the connection to {connection.Remote.Name} closed before it was sent");
 
     /// <summary>A frame that could not be sent (the node was unreachable): its message becomes a dead letter.</summary>
     internal void OnUnsent(RemoteNode remote, FrameBuilder frame, string why)
     {
-        if (frame.Tag is UnsentMessage unsent)
-        {
-            _node.DeadLetters.Report(unsent.Target, unsent.Message, why);
-        }
+        ReportUnsent(remote.Name, frame.Kind, new ReadOnlySequence<byte>(frame.Payload), why);
         frame.Release();
         // What waits on this node is settled through the session; with no connection made, settle it here.
         if (remote.Connection is null)
         {
             SettleUnreachable(remote);
+        }
+    }
+
+    /// <summary>
+    /// Reports the message a frame that was never sent carried as a dead letter (read back from the frame: a message
+    /// waiting to be sent is only its bytes). Frames of other kinds are accounted for elsewhere: calls and spawns by the
+    /// session or <see cref="SettleUnreachable"/>, signals by the links and monitors they belong to.
+    /// </summary>
+    private void ReportUnsent(NodeName to, FrameKind kind, ReadOnlySequence<byte> payload, string why)
+    {
+        if (kind is not (FrameKind.Message or FrameKind.Cast or FrameKind.NamedMessage))
+        {
+            return;
+        }
+        var reader = new FrameReader(payload);
+        string target;
+        if (kind == FrameKind.NamedMessage)
+        {
+            target = $"{{{reader.ReadString()},{to}}}";
+        }
+        else
+        {
+            target = WireFormat.ReadRequiredPid(ref reader, _node).ToString();
+            reader.ReadByte(); // Hops.
+        }
+        if (TryReadMessage(ref reader, out var message, out var failure))
+        {
+            _node.DeadLetters.Report(target, message, why);
+        }
+        else
+        {
+            _node.DeadLetterOffice.Report(target, failure.TypeName, why);
         }
     }
 
@@ -839,7 +861,6 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     public ValueTask DisposeAsync() => Transport.DisposeAsync();
 
     /// <summary>A message whose frame may never be sent, kept to report it as a dead letter.</summary>
-    private sealed record UnsentMessage(string Target, object Message);
 
     /// <summary>A message that arrived but could not be read; its type name stands for it in the dead-letter record.</summary>
     private sealed record Unreadable(string TypeName, string Reason);

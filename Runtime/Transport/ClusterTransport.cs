@@ -46,7 +46,7 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
         Handler = handler;
         _loggerFactory = loggerFactory;
         Logger = loggerFactory.CreateLogger("ProcessGrid.Transport");
-        _outboundFactory = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions(), Logger);
+        _outboundFactory = new SocketConnectionContextFactory(new SocketConnectionFactoryOptions { UnsafePreferInlineScheduling = true }, Logger);
     }
 
     /// <summary>Who this node is to its peers.</summary>
@@ -73,7 +73,7 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
     /// <exception cref="IOException">The address cannot be bound (in use, not local): the message says which.</exception>
     public async Task<IPEndPoint> ListenAsync(IPEndPoint endpoint, Func<IPEndPoint, string> advertise, CancellationToken cancellationToken)
     {
-        var factory = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions { NoDelay = true }), _loggerFactory);
+        var factory = new SocketTransportFactory(Microsoft.Extensions.Options.Options.Create(new SocketTransportOptions { NoDelay = true, UnsafePreferInlineScheduling = true }), _loggerFactory);
         try
         {
             _listener = await factory.BindAsync(endpoint, cancellationToken).ConfigureAwait(false);

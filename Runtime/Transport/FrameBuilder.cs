@@ -33,20 +33,11 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
     /// <summary>The frame's kind.</summary>
     public FrameKind Kind { get; }
 
-    /// <summary>
-    /// What the sender attached to the frame to account for it if it is never sent (the connection closed first): the
-    /// transport hands it back through <see cref="ITransportHandler.OnUnsent"/>.
-    /// </summary>
-    public object? Tag { get; set; }
-
     /// <summary>How many payload bytes have been written.</summary>
     public int PayloadLength => _written - HeaderSize;
 
     /// <summary>Starts a frame of <paramref name="kind"/>.</summary>
     public static FrameBuilder Start(FrameKind kind) => new(kind);
-
-    /// <summary>A marker for a connection's queue that completes <paramref name="written"/> once everything queued before it is written.</summary>
-    public static FrameBuilder FlushMarker(TaskCompletionSource written) => new(FrameKind.FlushMarker) { Tag = written };
 
     /// <inheritdoc />
     public void Advance(int count) => _written += count;
@@ -112,6 +103,9 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
         BinaryPrimitives.WriteUInt32LittleEndian(_buffer, (uint)length);
         return _buffer.AsSpan(0, _written);
     }
+
+    /// <summary>The payload written so far (after the header).</summary>
+    public ReadOnlyMemory<byte> Payload => _buffer.AsMemory(HeaderSize, _written - HeaderSize);
 
     /// <summary>The whole frame, after <see cref="Complete"/>.</summary>
     public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _written);

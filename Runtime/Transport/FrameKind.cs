@@ -27,9 +27,6 @@ internal enum FrameKind : byte
     /// <summary>The answer to a <see cref="Ping"/>.</summary>
     Pong = 11,
 
-    /// <summary>Never sent: a place in a connection's queue that completes when everything before it has been written.</summary>
-    FlushMarker = 31,
-
     /// <summary>The first kind that carries node traffic.</summary>
     FirstDataKind = 32,
 

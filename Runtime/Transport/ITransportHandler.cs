@@ -18,10 +18,11 @@ internal interface ITransportHandler
     void OnDisconnected(PeerConnection connection, DisconnectReason reason);
 
     /// <summary>
-    /// A frame queued on a connection was not sent because the connection closed first (called before the frame is
-    /// released, once per frame): the node accounts for what it carried (a message becomes a dead letter).
+    /// A frame queued on a connection was not sent because the connection closed first (once per frame, in queue
+    /// order; the payload is valid only during the call): the node accounts for what it carried (a message becomes a
+    /// dead letter).
     /// </summary>
-    void OnUnsent(PeerConnection connection, FrameBuilder frame);
+    void OnUnsent(PeerConnection connection, FrameKind kind, ReadOnlySequence<byte> payload);
 
     /// <summary>
     /// A data frame arrived. Called on the connection's reader, in arrival order; the payload is valid only during the

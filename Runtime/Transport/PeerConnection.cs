@@ -10,10 +10,15 @@ namespace ProcessGrid.Runtime.Transport;
 /// two, so that what one process sends another arrives in order.
 /// </summary>
 /// <remarks>
-/// <para><b>Sending.</b> <see cref="Send"/> takes a frame already built on the sender's thread and puts it on a
-/// lock-free queue; one writer loop copies queued frames into the socket's pipe and flushes once per batch, so a burst
-/// of messages costs one system call, not one each. Pongs go on a second queue the writer empties first, so a busy
+/// <para><b>Sending.</b> <see cref="Send"/> takes a frame already built on the sender's thread and copies it into the
+/// connection's <see cref="OutboundLog"/> without a lock; one writer loop copies what is queued into the socket's pipe
+/// and flushes once per batch, so a burst of messages costs one system call, not one each, and a backlog is bytes, not
+/// objects for the garbage collector. Probes and their answers go on a second queue the writer empties first, so a busy
 /// connection still answers probes promptly.</para>
+/// <para><b>Liveness.</b> A probe also counts as answered when anything arrived from the peer while it waited (Erlang's
+/// tick rule: any traffic proves the peer alive). A peer streaming data at this node while both are short of CPU may
+/// answer late, since its pong queues behind what it already wrote; it is plainly alive, and must not be declared dead
+/// for being busy.</para>
 /// <para><b>Receiving.</b> One reader loop cuts frames out of the socket's pipe. Probes are answered right there,
 /// without going through any process (Orleans does the same), so a node whose processes are busy is not suspected.
 /// Other frames go to the node's <see cref="ITransportHandler"/> in arrival order.</para>
@@ -27,12 +32,15 @@ internal sealed partial class PeerConnection
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly ClusterTransport _transport;
-    private readonly ConcurrentQueue<FrameBuilder> _outbound = new();
+    private readonly OutboundLog _outbound = new();
     private readonly ConcurrentQueue<FrameBuilder> _urgent = new();
+    private readonly Lock _taking = new();
+    private TaskCompletionSource? _emptied;
     private readonly AsyncSignal _writerSignal = new();
     private readonly ConcurrentDictionary<long, TaskCompletionSource<bool>> _pings = new();
     private readonly TaskCompletionSource<DisconnectReason> _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextPing;
+    private long _reads;
     private int _closing;
 
     internal PeerConnection(ConnectionContext context, NodeIdentity remote, bool isInitiator, ClusterTransport transport)
@@ -72,9 +80,10 @@ internal sealed partial class PeerConnection
     /// <exception cref="FrameProtocolException">The frame is larger than the largest frame allowed (nothing was queued).</exception>
     public bool Send(FrameBuilder frame)
     {
+        ReadOnlySpan<byte> bytes;
         try
         {
-            frame.Complete(_transport.Options.MaxFrameSize);
+            bytes = frame.Complete(_transport.Options.MaxFrameSize);
         }
         catch
         {
@@ -85,14 +94,18 @@ internal sealed partial class PeerConnection
         {
             return false;
         }
-        _outbound.Enqueue(frame);
+        _outbound.Append(bytes);
+        frame.Release();
         _writerSignal.Set();
         if (!IsOpen)
         {
-            Drain(_outbound); // Closed while queueing: account for what is left and return the buffers.
+            DrainUnsent(); // Closed while queueing: account for what is left.
         }
         return true;
     }
+
+    /// <summary>Bytes queued on this connection and not yet handed to the socket.</summary>
+    public long QueuedBytes => _outbound.QueuedBytes;
 
     /// <summary>
     /// Closes the connection after what is already queued has been written (an orderly stop: the last membership
@@ -103,7 +116,7 @@ internal sealed partial class PeerConnection
         if (IsOpen)
         {
             var written = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _outbound.Enqueue(FrameBuilder.FlushMarker(written));
+            Volatile.Write(ref _emptied, written); // The writer completes it once it finds nothing left to write.
             _writerSignal.Set();
             try
             {
@@ -117,7 +130,7 @@ internal sealed partial class PeerConnection
         Close(DisconnectReason.ClosedLocally);
     }
 
-    /// <summary>Probes the peer: true when its connection answers within <paramref name="timeout"/>.</summary>
+    /// <summary>Probes the peer: true when it answers, or its traffic keeps arriving, within <paramref name="timeout"/>.</summary>
     public async Task<bool> PingAsync(TimeSpan timeout)
     {
         if (!IsOpen)
@@ -132,13 +145,17 @@ internal sealed partial class PeerConnection
             var ping = FrameBuilder.Start(FrameKind.Ping);
             ping.WriteInt64(id);
             ping.Complete(_transport.Options.MaxFrameSize);
+            var readsBefore = Volatile.Read(ref _reads);
             _urgent.Enqueue(ping);
             _writerSignal.Set();
-            return await answered.Task.WaitAsync(timeout).ConfigureAwait(false);
-        }
-        catch (TimeoutException)
-        {
-            return false;
+            try
+            {
+                return await answered.Task.WaitAsync(timeout).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                return IsOpen && Volatile.Read(ref _reads) != readsBefore; // No pong yet, but the peer's traffic is arriving.
+            }
         }
         finally
         {
@@ -170,8 +187,12 @@ internal sealed partial class PeerConnection
         {
             ping.TrySetResult(false);
         }
-        Drain(_urgent);
-        Drain(_outbound);
+        while (_urgent.TryDequeue(out var control))
+        {
+            control.Release();
+        }
+        DrainUnsent();
+        _emptied?.TrySetResult();
         _closed.TrySetResult(reason);
         _transport.OnClosed(this, reason);
     }
@@ -187,6 +208,7 @@ internal sealed partial class PeerConnection
             {
                 var result = await _input.ReadAsync().ConfigureAwait(false);
                 var buffer = result.Buffer;
+                Interlocked.Increment(ref _reads);
                 try
                 {
                     while (FrameParser.TryRead(ref buffer, maxFrame, out var kind, out var payload))
@@ -261,36 +283,18 @@ internal sealed partial class PeerConnection
                 {
                     return;
                 }
-                // Copy everything queued into the pipe, flushing every so often so a long queue still streams out.
-                var batched = 0;
-                while (TryTake(out var frame))
+                // Copy what is queued into the pipe a batch at a time (probes and their answers first), flushing after
+                // each batch: one system call carries many frames, and a long queue still streams out.
+                while (CopyBatch())
                 {
-                    if (frame.Tag is TaskCompletionSource marker && frame.Kind == FrameKind.FlushMarker)
+                    if ((await _output.FlushAsync().ConfigureAwait(false)).IsCompleted)
                     {
-                        await _output.FlushAsync().ConfigureAwait(false);
-                        marker.TrySetResult();
-                        continue;
-                    }
-                    try
-                    {
-                        _output.Write(frame.Bytes);
-                    }
-                    finally
-                    {
-                        frame.Release();
-                    }
-                    if (++batched == 256)
-                    {
-                        batched = 0;
-                        if ((await _output.FlushAsync().ConfigureAwait(false)).IsCompleted)
-                        {
-                            return;
-                        }
+                        return;
                     }
                 }
-                if ((await _output.FlushAsync().ConfigureAwait(false)).IsCompleted)
+                if (Volatile.Read(ref _emptied) is { } emptied && _outbound.QueuedBytes == 0)
                 {
-                    return;
+                    emptied.TrySetResult();
                 }
             }
         }
@@ -300,23 +304,37 @@ internal sealed partial class PeerConnection
         }
     }
 
-    private bool TryTake(out FrameBuilder frame) => _urgent.TryDequeue(out frame!) || _outbound.TryDequeue(out frame!);
+    /// <summary>The most bytes copied into the pipe between two flushes.</summary>
+    private const int BatchBytes = 64 * 1024;
 
-    /// <summary>Releases frames that will never be sent, after the node has accounted for what they carried.</summary>
-    private void Drain(ConcurrentQueue<FrameBuilder> queue)
+    /// <summary>Copies queued frames into the pipe, probes first; false when there was nothing to copy.</summary>
+    private bool CopyBatch()
     {
-        while (queue.TryDequeue(out var frame))
+        var copied = 0;
+        while (_urgent.TryDequeue(out var control))
         {
-            if (frame.Tag is TaskCompletionSource marker && frame.Kind == FrameKind.FlushMarker)
+            _output.Write(control.Bytes);
+            copied += control.Bytes.Length;
+            control.Release();
+        }
+        lock (_taking)
+        {
+            if (!IsOpen)
             {
-                marker.TrySetResult();
-                continue;
+                return false; // The close takes what is left, as unsent.
             }
-            if (frame.Tag is not null)
-            {
-                _transport.Handler.OnUnsent(this, frame);
-            }
-            frame.Release();
+            copied += _outbound.CopyTo(_output, BatchBytes);
+        }
+        return copied > 0;
+    }
+
+    /// <summary>Hands the frames that will never be sent to the node, which accounts for what they carried (dead letters).</summary>
+    private void DrainUnsent()
+    {
+        lock (_taking)
+        {
+            _outbound.Drain(this, static (connection, frame) => connection._transport.Handler.OnUnsent(
+                connection, (FrameKind)frame.Span[FrameBuilder.HeaderSize - 1], new ReadOnlySequence<byte>(frame[FrameBuilder.HeaderSize..])));
         }
     }
 

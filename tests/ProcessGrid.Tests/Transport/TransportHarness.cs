@@ -16,6 +16,9 @@ internal sealed class TransportHarness : ITransportHandler, IAsyncDisposable
 
     public Inbox Events { get; } = new();
 
+    /// <summary>The texts of frames handed back unsent, in the order the transport handed them back.</summary>
+    public ConcurrentQueue<string> Unsent { get; } = new();
+
     public Func<NodeIdentity, string?> Admission { get; set; } = _ => null;
 
     public RefusalCode AdmissionCode { get; set; } = RefusalCode.Other;
@@ -55,7 +58,11 @@ internal sealed class TransportHarness : ITransportHandler, IAsyncDisposable
 
     void ITransportHandler.OnDisconnected(PeerConnection connection, DisconnectReason reason) => Events.Post(new Disconnected(connection, reason));
 
-    void ITransportHandler.OnUnsent(PeerConnection connection, FrameBuilder frame) => Events.Post(new Unsent(frame.Tag));
+    void ITransportHandler.OnUnsent(PeerConnection connection, FrameKind kind, ReadOnlySequence<byte> payload)
+    {
+        var reader = new FrameReader(payload);
+        Unsent.Enqueue(reader.ReadString());
+    }
 
     bool ITransportHandler.OnFrame(PeerConnection connection, FrameKind kind, ReadOnlySequence<byte> payload)
     {
@@ -74,5 +81,4 @@ internal sealed class TransportHarness : ITransportHandler, IAsyncDisposable
 
     public sealed record Disconnected(PeerConnection Connection, DisconnectReason Reason);
 
-    public sealed record Unsent(object? Tag);
 }

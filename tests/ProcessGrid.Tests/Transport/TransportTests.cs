@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 using ProcessGrid.Runtime.Transport;
@@ -137,6 +138,71 @@ public sealed class TransportTests
         await a.Events.Expect<TransportHarness.Disconnected>();
         Assert.False(connection.IsOpen);
         Assert.False(await connection.PingAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [Fact]
+    public async Task A_peer_whose_traffic_keeps_arriving_passes_a_probe_it_has_not_answered_yet()
+    {
+        await using var b = await TransportHarness.StartAsync("b@localhost");
+        using var raw = await RawConnectAsync(b.Endpoint);
+        await using var stream = new NetworkStream(raw);
+        var output = PipeWriter.Create(stream);
+        var busy = new NodeIdentity(NodeName.Parse("busy@localhost"), 1, "", PeerRole.Node);
+        await Handshake.DialAsync(PipeReader.Create(stream), output, new HandshakeSettings(busy, "c", "secret"u8.ToArray()), TestContext.Current.CancellationToken);
+        var connection = (await b.Events.Expect<TransportHarness.Connected>()).Connection;
+
+        // This peer never answers probes (nothing here reads what b sends): only its own traffic shows it is alive.
+        using var streaming = new CancellationTokenSource();
+        var writer = Task.Run(async () =>
+        {
+            var sent = 0;
+            while (!streaming.IsCancellationRequested)
+            {
+                var frame = TransportHarness.Text($"busy {sent++}");
+                frame.Complete(int.MaxValue);
+                await output.WriteAsync(frame.Bytes.ToArray());
+                frame.Release();
+                await Task.Delay(10);
+            }
+            return sent;
+        });
+        Assert.True(await connection.PingAsync(TimeSpan.FromMilliseconds(300)), "A peer streaming frames failed its probe.");
+
+        await streaming.CancelAsync();
+        var last = await writer - 1;
+        await TestNode.Eventually(() => b.Frames.Contains($"busy {last}"), "every frame the peer wrote to be read");
+        Assert.False(await connection.PingAsync(TimeSpan.FromMilliseconds(300)), "A silent peer that does not answer passed its probe.");
+        Assert.True(connection.IsOpen);
+    }
+
+    [Fact]
+    public async Task Frames_still_queued_when_a_connection_closes_are_handed_back_in_order_and_none_twice()
+    {
+        await using var a = await TransportHarness.StartAsync("a@localhost");
+        using var raw = await RawConnectAsync(a.Endpoint);
+        await using var stream = new NetworkStream(raw);
+        var stalled = new NodeIdentity(NodeName.Parse("stalled@localhost"), 1, "", PeerRole.Node);
+        await Handshake.DialAsync(PipeReader.Create(stream), PipeWriter.Create(stream), new HandshakeSettings(stalled, "c", "secret"u8.ToArray()), TestContext.Current.CancellationToken);
+        var connection = (await a.Events.Expect<TransportHarness.Connected>()).Connection;
+
+        // The peer reads nothing: once the socket's buffers are full, frames wait in the connection's queue.
+        var sent = 0;
+        var payload = new string('x', 1000);
+        while (connection.QueuedBytes < 4 * 1024 * 1024)
+        {
+            Assert.True(connection.Send(TransportHarness.Text($"{sent++} {payload}")));
+            if (sent % 1000 == 0)
+            {
+                await Task.Yield(); // Let the writer fill the socket.
+            }
+        }
+        connection.Close(DisconnectReason.ClosedLocally);
+
+        var unsent = a.Unsent.Select(text => int.Parse(text[..text.IndexOf(' ')], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        // What the socket took may be lost (the peer never read it); everything after it comes back, in order, once.
+        Assert.NotEmpty(unsent);
+        Assert.Equal(Enumerable.Range(unsent[0], sent - unsent[0]), unsent);
+        Assert.False(connection.Send(TransportHarness.Text("after close")));
     }
 
     [Fact]
