@@ -19,6 +19,9 @@ namespace ProcessGrid.Runtime.Serialization;
 /// </remarks>
 internal sealed class MessageSerializer
 {
+    [ThreadStatic]
+    private static Utf8JsonWriter? t_writer;
+
     private readonly JsonSerializerOptions _options;
 
     public MessageSerializer(ProcessNode node)
@@ -46,20 +49,28 @@ internal sealed class MessageSerializer
         {
             throw new MessageSerializationException(type, "it is a delegate (a closure or function), and code cannot cross nodes.");
         }
-        var name = TypeNames.Of(type);
-        var nameLength = Encoding.UTF8.GetByteCount(name);
-        var header = output.GetSpan(2 + nameLength);
-        BinaryPrimitives.WriteUInt16LittleEndian(header, checked((ushort)nameLength));
-        Encoding.UTF8.GetBytes(name, header[2..]);
-        output.Advance(2 + nameLength);
+        var name = TypeNames.Utf8Of(type);
+        var header = output.GetSpan(2 + name.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(header, checked((ushort)name.Length));
+        name.CopyTo(header[2..]);
+        output.Advance(2 + name.Length);
+        // The thread's writer is reused (taken while in use, in case a converter ever serializes a message itself).
+        var writer = t_writer ?? new Utf8JsonWriter(output);
+        t_writer = null;
         try
         {
-            using var writer = new Utf8JsonWriter(output);
+            writer.Reset(output);
             JsonSerializer.Serialize(writer, message, type, _options);
+            writer.Flush();
         }
         catch (Exception e) when (e is NotSupportedException or InvalidOperationException or JsonException or ArgumentException)
         {
             throw new MessageSerializationException(type, e.Message, e);
+        }
+        finally
+        {
+            writer.Reset(); // Lets go of the output.
+            t_writer = writer;
         }
     }
 
@@ -74,9 +85,10 @@ internal sealed class MessageSerializer
             throw new JsonException("A message is shorter than its type name.");
         }
         var nameLength = (ushort)rawLength;
-        var name = Encoding.UTF8.GetString(input.Slice(reader.Position, nameLength));
-        var type = TypeNames.Resolve(name) ?? throw new UnknownMessageTypeException(name);
+        var nameBytes = input.Slice(reader.Position, nameLength);
+        var type = (nameBytes.IsSingleSegment ? TypeNames.Resolve(nameBytes.FirstSpan) : TypeNames.Resolve(Encoding.UTF8.GetString(nameBytes)))
+            ?? throw new UnknownMessageTypeException(Encoding.UTF8.GetString(nameBytes));
         var json = new Utf8JsonReader(input.Slice(2 + nameLength));
-        return JsonSerializer.Deserialize(ref json, type, _options) ?? throw new JsonException($"A {name} message cannot be null.");
+        return JsonSerializer.Deserialize(ref json, type, _options) ?? throw new JsonException($"A {TypeNames.Of(type)} message cannot be null.");
     }
 }

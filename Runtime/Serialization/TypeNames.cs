@@ -11,13 +11,28 @@ namespace ProcessGrid.Runtime.Serialization;
 internal static class TypeNames
 {
     private static readonly ConcurrentDictionary<Type, string> Names = new();
+    private static readonly ConcurrentDictionary<Type, byte[]> Utf8Names = new();
     private static readonly ConcurrentDictionary<string, Type?> Types = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Type?>.AlternateLookup<ReadOnlySpan<char>> TypesBySpan =
+        Types.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The wire name of <paramref name="type"/>.</summary>
     public static string Of(Type type) => Names.GetOrAdd(type, static t => Build(t, new StringBuilder()).ToString());
 
+    /// <summary>The wire name of <paramref name="type"/> in UTF-8, as it is written.</summary>
+    public static byte[] Utf8Of(Type type) => Utf8Names.GetOrAdd(type, static t => Encoding.UTF8.GetBytes(Of(t)));
+
     /// <summary>The type a wire name stands for, or null when this node cannot load it.</summary>
     public static Type? Resolve(string name) => Types.GetOrAdd(name, static n => Type.GetType(n, throwOnError: false));
+
+    /// <summary>The type a wire name in UTF-8 stands for, or null when this node cannot load it; allocates nothing once the name is known.</summary>
+    public static Type? Resolve(ReadOnlySpan<byte> utf8Name)
+    {
+        const int StackLimit = 512;
+        Span<char> chars = utf8Name.Length <= StackLimit ? stackalloc char[StackLimit] : new char[utf8Name.Length];
+        var name = chars[..Encoding.UTF8.GetChars(utf8Name, chars)];
+        return TypesBySpan.TryGetValue(name, out var type) ? type : Resolve(name.ToString());
+    }
 
     private static StringBuilder Build(Type type, StringBuilder text)
     {

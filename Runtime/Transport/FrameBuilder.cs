@@ -9,8 +9,11 @@ namespace ProcessGrid.Runtime.Transport;
 /// counting the kind and the payload. The connection's writer copies it to the socket and returns the buffer.
 /// </summary>
 /// <remarks>
-/// Building on the sender's thread is what gives messages copy semantics across nodes (the bytes are taken when the
-/// message is sent, not when the socket gets to it) and lets a message that cannot be serialized fail at the sender.
+/// <para>Building on the sender's thread is what gives messages copy semantics across nodes (the bytes are taken when
+/// the message is sent, not when the socket gets to it) and lets a message that cannot be serialized fail at the
+/// sender.</para>
+/// <para>A released builder is kept by the releasing thread for its next frame, buffer included, so a thread that
+/// sends message after message allocates nothing for framing.</para>
 /// </remarks>
 internal sealed class FrameBuilder : IBufferWriter<byte>
 {
@@ -19,25 +22,47 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
 
     private const int InitialSize = 256;
 
+    /// <summary>A builder whose buffer grew beyond this is not kept for reuse (one huge message must not pin its buffer).</summary>
+    private const int LargestKeptBuffer = 16 * 1024;
+
+    [ThreadStatic]
+    private static FrameBuilder? t_spare;
+
     private byte[] _buffer;
     private int _written;
+    private bool _released;
 
     private FrameBuilder(FrameKind kind)
     {
         _buffer = ArrayPool<byte>.Shared.Rent(InitialSize);
-        _buffer[4] = (byte)kind;
-        _written = HeaderSize;
-        Kind = kind;
+        Reset(kind);
     }
 
     /// <summary>The frame's kind.</summary>
-    public FrameKind Kind { get; }
+    public FrameKind Kind { get; private set; }
 
     /// <summary>How many payload bytes have been written.</summary>
     public int PayloadLength => _written - HeaderSize;
 
     /// <summary>Starts a frame of <paramref name="kind"/>.</summary>
-    public static FrameBuilder Start(FrameKind kind) => new(kind);
+    public static FrameBuilder Start(FrameKind kind)
+    {
+        if (t_spare is { } spare)
+        {
+            t_spare = null;
+            spare.Reset(kind);
+            return spare;
+        }
+        return new FrameBuilder(kind);
+    }
+
+    private void Reset(FrameKind kind)
+    {
+        _buffer[4] = (byte)kind;
+        _written = HeaderSize;
+        Kind = kind;
+        _released = false;
+    }
 
     /// <inheritdoc />
     public void Advance(int count) => _written += count;
@@ -110,15 +135,22 @@ internal sealed class FrameBuilder : IBufferWriter<byte>
     /// <summary>The whole frame, after <see cref="Complete"/>.</summary>
     public ReadOnlySpan<byte> Bytes => _buffer.AsSpan(0, _written);
 
-    /// <summary>Returns the buffer to the pool; the builder is not used afterwards.</summary>
+    /// <summary>Gives the builder up (its bytes are not read afterwards): this thread keeps it for its next frame, or its buffer goes back to the pool.</summary>
+    /// <exception cref="InvalidOperationException">The builder was already released.</exception>
     public void Release()
     {
-        var buffer = _buffer;
-        _buffer = [];
-        if (buffer.Length > 0)
+        if (_released)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            throw new InvalidOperationException($"A {Kind} frame was released twice.");
         }
+        _released = true;
+        if (t_spare is null && _buffer.Length <= LargestKeptBuffer)
+        {
+            t_spare = this;
+            return;
+        }
+        ArrayPool<byte>.Shared.Return(_buffer);
+        _buffer = [];
     }
 
     private void Reserve(int sizeHint)
