@@ -57,9 +57,7 @@ internal sealed partial class VirtualActivations : IDisposable
             {
                 return existing; // Another sender activated it while this one waited.
             }
-            var kind = Kinds.Find(pid.Kind!) ?? throw new InvalidOperationException(
-                $"This node does not know the virtual process kind '{pid.Kind}' of {pid}: register its class at start " +
-                "(ProcessGridOptions.VirtualProcesses) or use grid.Virtual<T>(key) on this node first.");
+            var kind = Kinds.Find(pid.Kind!) ?? throw new InvalidOperationException($"{pid} cannot be activated: {Kinds.ExplainUnknown(pid.Kind!)}.");
             var cell = _node.CreateActivation(kind, pid);
             _active[pid] = cell; // New keys are only added here, under the lock; an owner replaces or removes its own entry.
             cell.Start();

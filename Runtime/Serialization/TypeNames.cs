@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Reflection;
 using System.Text;
 
 namespace ProcessGrid.Runtime.Serialization;
@@ -12,8 +13,8 @@ internal static class TypeNames
 {
     private static readonly ConcurrentDictionary<Type, string> Names = new();
     private static readonly ConcurrentDictionary<Type, byte[]> Utf8Names = new();
-    private static readonly ConcurrentDictionary<string, Type?> Types = new(StringComparer.Ordinal);
-    private static readonly ConcurrentDictionary<string, Type?>.AlternateLookup<ReadOnlySpan<char>> TypesBySpan =
+    private static readonly ConcurrentDictionary<string, Type> Types = new(StringComparer.Ordinal);
+    private static readonly ConcurrentDictionary<string, Type>.AlternateLookup<ReadOnlySpan<char>> TypesBySpan =
         Types.GetAlternateLookup<ReadOnlySpan<char>>();
 
     /// <summary>The wire name of <paramref name="type"/>.</summary>
@@ -22,8 +23,39 @@ internal static class TypeNames
     /// <summary>The wire name of <paramref name="type"/> in UTF-8, as it is written.</summary>
     public static byte[] Utf8Of(Type type) => Utf8Names.GetOrAdd(type, static t => Encoding.UTF8.GetBytes(Of(t)));
 
-    /// <summary>The type a wire name stands for, or null when this node cannot load it.</summary>
-    public static Type? Resolve(string name) => Types.GetOrAdd(name, static n => Type.GetType(n, throwOnError: false));
+    /// <summary>The type a wire name stands for, or null when this node cannot load it (not remembered: the assembly may be loaded later).</summary>
+    public static Type? Resolve(string name)
+    {
+        if (Types.TryGetValue(name, out var known))
+        {
+            return known;
+        }
+        var type = Type.GetType(name, FindAssembly, typeResolver: null, throwOnError: false);
+        return type is null ? null : Types.GetOrAdd(name, type);
+    }
+
+    /// <summary>
+    /// An assembly named in a wire name: one already loaded with that simple name, in any load context (an application
+    /// that loads its processes into a context of its own), else whatever the default context loads by that name.
+    /// </summary>
+    private static Assembly? FindAssembly(AssemblyName name)
+    {
+        foreach (var loaded in AppDomain.CurrentDomain.GetAssemblies())
+        {
+            if (string.Equals(loaded.GetName().Name, name.Name, StringComparison.Ordinal))
+            {
+                return loaded;
+            }
+        }
+        try
+        {
+            return Assembly.Load(name);
+        }
+        catch (Exception e) when (e is FileNotFoundException or FileLoadException or BadImageFormatException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>The type a wire name in UTF-8 stands for, or null when this node cannot load it; allocates nothing once the name is known.</summary>
     public static Type? Resolve(ReadOnlySpan<byte> utf8Name)

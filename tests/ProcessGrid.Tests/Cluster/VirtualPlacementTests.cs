@@ -76,6 +76,18 @@ public sealed class VirtualPlacementTests
     [VirtualProcess(Placement = PlacementStrategy.NamedNode, Node = "n2@localhost")]
     public sealed class PinnedCounter(Record record) : PlacedCounter(record);
 
+    /// <summary>A kind no node registers: the node that owns a key finds the class among its loaded assemblies.</summary>
+    public sealed class UnregisteredCounter(Record record) : PlacedCounter(record);
+
+    /// <summary>Two classes of one kind name that no node registers: a node cannot tell which is meant.</summary>
+    public static class Twins
+    {
+        public sealed class Ambiguous(Record record) : PlacedCounter(record);
+    }
+
+    /// <summary>The other class of the kind name <c>Ambiguous</c>.</summary>
+    public sealed class Ambiguous(Record record) : PlacedCounter(record);
+
     private static Task<TestCluster> StartAsync(int nodes, Record record) => TestCluster.StartAsync(
         nodes,
         configure: options =>
@@ -126,6 +138,37 @@ public sealed class VirtualPlacementTests
             Assert.NotSame(request, record.LastInspected); // A copy: it crossed nodes.
         }
         Assert.Equal(1, record.Constructed);
+    }
+
+    [Fact]
+    public async Task A_node_that_owns_a_key_of_a_kind_it_never_registered_finds_the_class_in_its_loaded_assemblies()
+    {
+        var record = new Record();
+        await using var cluster = await StartAsync(3, record);
+        await cluster.FullyConnected();
+        // Only the caller's node learns the kind (Virtual<T> registers it there); the key lives on another node.
+        var key = Enumerable.Range(0, 1000).Select(i => $"found-{i}")
+            .First(k => cluster[0].Placement.OwnerOf(Pid.ForVirtual(nameof(UnregisteredCounter), k)) != cluster[0].Node);
+        var pid = cluster[0].Virtual<UnregisteredCounter>(key);
+
+        Assert.Equal(cluster[0].Placement.OwnerOf(pid), await cluster[0].Call<NodeName>(pid, new Where()));
+    }
+
+    [Fact]
+    public async Task A_kind_name_two_loaded_classes_share_is_refused_with_both_names_until_one_is_registered()
+    {
+        var record = new Record();
+        await using var cluster = await StartAsync(2, record);
+        await cluster.FullyConnected();
+        var key = Enumerable.Range(0, 1000).Select(i => $"twin-{i}")
+            .First(k => cluster[0].Placement.OwnerOf(Pid.ForVirtual(nameof(Ambiguous), k)) == cluster[1].Node);
+
+        var refused = await Assert.ThrowsAsync<CallException>(async () => await cluster[0].Call<NodeName>(cluster[0].Virtual<Ambiguous>(key), new Where()));
+
+        Assert.Contains("several classes could be the virtual process kind 'Ambiguous'", refused.Reason.ToString());
+        Assert.Contains(typeof(Twins.Ambiguous).FullName!, refused.Reason.ToString());
+        cluster[1].Virtual<Twins.Ambiguous>("registers-the-kind-there");
+        Assert.Equal(cluster[1].Node, await cluster[0].Call<NodeName>(cluster[0].Virtual<Ambiguous>(key), new Where()));
     }
 
     [Fact]
