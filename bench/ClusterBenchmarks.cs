@@ -56,8 +56,8 @@ internal static class ClusterBenchmarks
 
             var echo = await node.SpawnAsync<Echo>(target.Node);
             var calls = quick ? 5_000 : 30_000;
-            await CallAsync(node, echo, calls / 4);
-            var (rate, p50, p99) = await CallAsync(node, echo, calls);
+            await Workloads.SequentialCallsAsync(node, echo, calls / 4);
+            var (rate, p50, p99) = await Workloads.SequentialCallsAsync(node, echo, calls);
             Figures.Print("cluster.call.p50_us", p50, "us");
             Figures.Print("cluster.call.p99_us", p99, "us");
             Figures.Print("cluster.call.rate", rate, "calls/s");
@@ -121,49 +121,7 @@ internal static class ClusterBenchmarks
             drained.SetResult();
         });
         var sink = await node.SpawnAsync<Sink>(target, perSender * senders, reporter);
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        using var ready = new CountdownEvent(senders);
-        for (var s = 0; s < senders; s++)
-        {
-            node.Spawn(async ctx =>
-            {
-                ready.Signal();
-                await start.Task;
-                var message = (object)1;
-                for (var i = 0; i < perSender; i++)
-                {
-                    ctx.Send(sink, message);
-                }
-            });
-        }
-        ready.Wait();
-        var stopwatch = Stopwatch.StartNew();
-        start.SetResult();
-        await drained.Task.WaitAsync(TimeSpan.FromMinutes(2));
-        return perSender * senders / stopwatch.Elapsed.TotalSeconds;
-    }
-
-    /// <summary>One process here calls <paramref name="echo"/> <paramref name="count"/> times in a row; rate and latency percentiles.</summary>
-    private static async Task<(double Rate, double P50Us, double P99Us)> CallAsync(ProcessNode node, Pid echo, int count)
-    {
-        var samples = new long[count];
-        var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        node.Spawn(async ctx =>
-        {
-            var request = (object)1;
-            var total = Stopwatch.StartNew();
-            for (var i = 0; i < count; i++)
-            {
-                var before = Stopwatch.GetTimestamp();
-                await ctx.Call<object>(echo, request);
-                samples[i] = Stopwatch.GetTimestamp() - before;
-            }
-            done.SetResult(total.Elapsed);
-        });
-        var elapsed = await done.Task.WaitAsync(TimeSpan.FromMinutes(2));
-        Array.Sort(samples);
-        var toMicros = 1_000_000.0 / Stopwatch.Frequency;
-        return (count / elapsed.TotalSeconds, Figures.Percentile(samples, 0.50) * toMicros, Figures.Percentile(samples, 0.99) * toMicros);
+        return await Workloads.SendAsync(node, sink, senders, perSender, drained.Task);
     }
 
     /// <summary><paramref name="callers"/> processes here call <paramref name="echo"/> in a loop, <paramref name="total"/> calls in all; calls/s.</summary>

@@ -48,65 +48,28 @@ internal static class LocalBenchmarks
     }
 
     /// <summary>Senders each send their share of <paramref name="total"/> integers to one receiver; msgs/s until the receiver has them all.</summary>
-    private static async Task<double> SendAsync(ProcessNode node, int senders, int total)
+    private static Task<double> SendAsync(ProcessNode node, int senders, int total)
     {
         var perSender = total / senders;
-        var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var start = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var stopwatch = new Stopwatch();
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var receiver = node.Spawn(async ctx =>
         {
-            var expected = perSender * senders;
-            for (var i = 0; i < expected; i++)
+            for (var i = 0; i < perSender * senders; i++)
             {
                 await ctx.Receive();
             }
-            done.SetResult(stopwatch.Elapsed);
+            received.SetResult();
         });
-        var ready = new CountdownEvent(senders);
-        for (var s = 0; s < senders; s++)
-        {
-            node.Spawn(async ctx =>
-            {
-                ready.Signal();
-                await start.Task;
-                var message = (object)1;
-                for (var i = 0; i < perSender; i++)
-                {
-                    ctx.Send(receiver, message);
-                }
-            });
-        }
-        ready.Wait();
-        stopwatch.Start();
-        start.SetResult();
-        var elapsed = await done.Task;
-        return perSender * senders / elapsed.TotalSeconds;
+        return Workloads.SendAsync(node, receiver, senders, perSender, received.Task);
     }
 
     /// <summary>One process calls an echo GenServer <paramref name="count"/> times in a row; rate and latency percentiles.</summary>
     private static async Task<(double Rate, double P50Us, double P99Us)> CallAsync(ProcessNode node, int count)
     {
         var server = await node.StartAsync<EchoServer>();
-        var samples = new long[count];
-        var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);
-        node.Spawn(async ctx =>
-        {
-            var request = (object)1;
-            var total = Stopwatch.StartNew();
-            for (var i = 0; i < count; i++)
-            {
-                var before = Stopwatch.GetTimestamp();
-                await ctx.Call<object>(server, request);
-                samples[i] = Stopwatch.GetTimestamp() - before;
-            }
-            done.SetResult(total.Elapsed);
-        });
-        var elapsed = await done.Task;
+        var result = await Workloads.SequentialCallsAsync(node, server, count);
         node.Exit(server, ExitReason.Kill);
-        Array.Sort(samples);
-        var toMicros = 1_000_000.0 / Stopwatch.Frequency;
-        return (count / elapsed.TotalSeconds, Figures.Percentile(samples, 0.50) * toMicros, Figures.Percentile(samples, 0.99) * toMicros);
+        return result;
     }
 
     /// <summary>
