@@ -28,7 +28,7 @@ public sealed class PostgresMembershipClusterTests(PostgresServerFixture postgre
         await cluster[1].StopAsync(TestContext.Current.CancellationToken);
         Assert.Equal([("n1@localhost", NodeStatus.Active), ("n2@localhost", NodeStatus.Dead)], await RowsAsync(database, cluster.ClusterId));
 
-        await using var silo = await SiloProcess.StartMemberAsync("s@localhost", cluster.ClusterId, cluster.Cookie, database: database);
+        await using var silo = await cluster.StartSiloAsync("s");
         await TestNode.Eventually(() => cluster[0].Nodes.Contains(NodeName.Parse("s@localhost")), "the silo to connect", Liveness);
         silo.Kill();
 
@@ -45,10 +45,9 @@ public sealed class PostgresMembershipClusterTests(PostgresServerFixture postgre
         var database = await server.CreateDatabaseAsync();
         await using var cluster = await TestCluster.StartAsync(2, database);
         var adder = await cluster[1].StartAsync<Adder>();
-        await using var silo = await SiloProcess.StartMemberAsync("s@localhost", cluster.ClusterId, cluster.Cookie, database: database);
+        await using var silo = await cluster.StartSiloAsync("s");
         await TestNode.Eventually(() => cluster[0].Nodes.Count == 2, "the silo to connect", Liveness);
-        var events = Probe.Spawn(cluster[0]);
-        cluster[0].MonitorNodes(events.Pid);
+        var events = Probe.WatchNodes(cluster[0]);
 
         await server.StopServerAsync();
         try

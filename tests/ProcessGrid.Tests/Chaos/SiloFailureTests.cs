@@ -16,10 +16,9 @@ public sealed class SiloFailureTests
     {
         await using var cluster = await TestCluster.StartAsync(1);
         var observer = cluster[0];
-        var events = Probe.Spawn(observer);
-        observer.MonitorNodes(events.Pid);
-        await using var b = await SiloProcess.StartMemberAsync("b@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
-        await using var c = await SiloProcess.StartMemberAsync("c@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
+        var events = Probe.WatchNodes(observer);
+        await using var b = await cluster.StartSiloAsync("b");
+        await using var c = await cluster.StartSiloAsync("c");
         await TestNode.Eventually(() => observer.Nodes.Count == 2, "both silos to connect to the observer", Liveness);
         await c.WaitForOutput("Node up: b@localhost", Liveness);
 
@@ -39,10 +38,9 @@ public sealed class SiloFailureTests
     {
         await using var cluster = await TestCluster.StartAsync(1);
         var observer = cluster[0];
-        var events = Probe.Spawn(observer);
-        observer.MonitorNodes(events.Pid);
-        await using var b = await SiloProcess.StartMemberAsync("b@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
-        await using var c = await SiloProcess.StartMemberAsync("c@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
+        var events = Probe.WatchNodes(observer);
+        await using var b = await cluster.StartSiloAsync("b");
+        await using var c = await cluster.StartSiloAsync("c");
         await TestNode.Eventually(() => observer.Nodes.Count == 2, "both silos to connect", Liveness);
 
         b.Freeze();
@@ -63,14 +61,13 @@ public sealed class SiloFailureTests
     {
         await using var cluster = await TestCluster.StartAsync(1);
         var observer = cluster[0];
-        var events = Probe.Spawn(observer);
-        observer.MonitorNodes(events.Pid);
-        await using var first = await SiloProcess.StartMemberAsync("b@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
+        var events = Probe.WatchNodes(observer);
+        await using var first = await cluster.StartSiloAsync("b");
         await events.Expect<NodeUp>(u => u.Node.Name == "b", Liveness);
         first.Kill();
         await events.Expect<NodeDown>(d => d.Node.Name == "b", Liveness);
 
-        await using var second = await SiloProcess.StartMemberAsync("b@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
+        await using var second = await cluster.StartSiloAsync("b");
 
         await events.Expect<NodeUp>(u => u.Node.Name == "b", Liveness);
         await TestNode.Eventually(() =>
@@ -85,9 +82,8 @@ public sealed class SiloFailureTests
     {
         await using var cluster = await TestCluster.StartAsync(1);
         var observer = cluster[0];
-        var events = Probe.Spawn(observer);
-        observer.MonitorNodes(events.Pid);
-        await using var b = await SiloProcess.StartMemberAsync("b@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
+        var events = Probe.WatchNodes(observer);
+        await using var b = await cluster.StartSiloAsync("b");
         await events.Expect<NodeUp>(u => u.Node.Name == "b", Liveness);
 
         b.Terminate();

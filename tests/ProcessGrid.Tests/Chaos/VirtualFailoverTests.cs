@@ -32,8 +32,8 @@ public sealed class VirtualFailoverTests
     {
         await using var cluster = await TestCluster.StartAsync(1);
         var observer = cluster[0];
-        await using var b = await SiloProcess.StartMemberAsync("b@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
-        await using var c = await SiloProcess.StartMemberAsync("c@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
+        await using var b = await cluster.StartSiloAsync("b");
+        await using var c = await cluster.StartSiloAsync("c");
         await TestNode.Eventually(() => observer.Placement.Members.Count == 3, "the observer to place on both silos", Liveness);
         await c.WaitForOutput("Node up: b@localhost", Liveness);
         // A key that lives on b, and on c once b is gone: the failover happens between two silo processes.
@@ -75,9 +75,8 @@ public sealed class VirtualFailoverTests
         await using var cluster = await TestCluster.StartAsync(1);
         var observer = cluster[0];
         var testAssembly = typeof(AppGreeter).Assembly.Location;
-        var app = SiloProcess.StartMemberAsync("app@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint,
-            extra: ["--ProcessGrid:Assemblies:0", testAssembly]);
-        var plain = SiloProcess.StartMemberAsync("plain@localhost", cluster.ClusterId, cluster.Cookie, join: observer.Endpoint);
+        var app = cluster.StartSiloAsync("app", "--ProcessGrid:Assemblies:0", testAssembly);
+        var plain = cluster.StartSiloAsync("plain");
         await using var appSilo = await app;
         await using var plainSilo = await plain;
         await TestNode.Eventually(() => observer.Placement.Members.Count == 3, "the observer to place on both silos", Liveness);

@@ -42,6 +42,14 @@ public sealed class Probe
     /// <summary>Spawns a probe.</summary>
     public static Probe Spawn(IProcessGrid grid) => new(grid);
 
+    /// <summary>Spawns a probe on <paramref name="node"/> that hears of every node going up or down (<c>monitor_nodes</c>).</summary>
+    public static Probe WatchNodes(IProcessGrid node)
+    {
+        var probe = new Probe(node);
+        node.MonitorNodes(probe.Pid);
+        return probe;
+    }
+
     /// <summary>
     /// Spawns a probe that traps exits: it turns exit signals into <see cref="Exit"/> messages instead of dying. Returns
     /// once the flag is set, so that every signal sent afterwards finds it set.

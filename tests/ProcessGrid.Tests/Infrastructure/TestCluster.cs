@@ -87,6 +87,14 @@ public sealed class TestCluster : IAsyncDisposable
     }
 
     /// <summary>
+    /// Starts the silo executable as a member of this cluster, named <c>{name}@localhost</c> (it joins the first node,
+    /// or uses the cluster's database), and waits until it runs.
+    /// </summary>
+    public Task<SiloProcess> StartSiloAsync(string name, params string[] extra) => _database is not null
+        ? SiloProcess.StartMemberAsync($"{name}@localhost", _clusterId, Cookie, database: _database, extra: extra)
+        : SiloProcess.StartMemberAsync($"{name}@localhost", _clusterId, Cookie, join: _nodes[0].Endpoint, extra: extra);
+
+    /// <summary>
     /// Waits until every running node sees every other one connected, and places virtual processes on exactly the
     /// running nodes (so all of them agree where each key lives).
     /// </summary>
