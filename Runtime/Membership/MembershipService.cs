@@ -47,6 +47,8 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     private readonly DevelopmentTableServer? _tableServer;
     private volatile MembershipTableData _view = new(-1, []);
     private readonly List<Task> _loops = [];
+    private readonly Lock _roundsGate = new();
+    private readonly List<GossipRound> _rounds = [];
     private int _unavailableLogged;
     private int _selfDeathHandled;
 
@@ -84,7 +86,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
             await RetryAsync("create the membership table", () => _table.InitializeAsync(deadline.Token), deadline.Token).ConfigureAwait(false);
             await WriteStatusAsync(NodeStatus.Joining, insert: true, deadline.Token).ConfigureAwait(false);
             await ReachActiveNodesAsync(deadline.Token).ConfigureAwait(false);
-            await WriteStatusAsync(NodeStatus.Active, insert: false, deadline.Token).ConfigureAwait(false);
+            await WriteStatusAsync(NodeStatus.Active, insert: false, deadline.Token, awaitGossip: true).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !_stopping.IsCancellationRequested)
         {
@@ -125,7 +127,15 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         }
     }
 
-    private async Task WriteStatusAsync(NodeStatus status, bool insert, CancellationToken cancellationToken)
+    /// <summary>Writes this node's <paramref name="status"/> by compare-and-swap (inserting its row when <paramref name="insert"/>), then gossips the new view.</summary>
+    /// <param name="status">The new status.</param>
+    /// <param name="insert">Insert the row (joining) rather than update it.</param>
+    /// <param name="cancellationToken">Gives up.</param>
+    /// <param name="awaitGossip">
+    /// Wait until the connected nodes confirm they applied the view with the new status (or a probe cycle passes):
+    /// when a node turns Active, the keys it now owns must not be activated elsewhere by a node that has not heard.
+    /// </param>
+    private async Task WriteStatusAsync(NodeStatus status, bool insert, CancellationToken cancellationToken, bool awaitGossip = false)
     {
         await RetryAsync($"write {status} for {Self.Name}", async () =>
         {
@@ -158,7 +168,18 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
                 }
                 if (written)
                 {
-                    await RefreshAsync(cancellationToken, gossip: true).ConfigureAwait(false);
+                    var acknowledged = await RefreshAsync(cancellationToken, gossip: true).ConfigureAwait(false);
+                    if (awaitGossip)
+                    {
+                        try
+                        {
+                            await acknowledged.WaitAsync(_options.ProbeTimeout * _options.NumMissedProbesLimit, cancellationToken).ConfigureAwait(false);
+                        }
+                        catch (TimeoutException)
+                        {
+                            // A node that does not answer in time is the probes' business.
+                        }
+                    }
                     return;
                 }
             }
@@ -439,14 +460,13 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         }
     }
 
-    private async Task RefreshAsync(CancellationToken cancellationToken, bool gossip)
+    /// <summary>Reads the table and adopts it; with <paramref name="gossip"/>, sends it to the connected nodes.</summary>
+    /// <returns>Completes when every node it was sent to has confirmed it (at once without gossip).</returns>
+    private async Task<Task> RefreshAsync(CancellationToken cancellationToken, bool gossip)
     {
         var data = await ReadTableAsync(cancellationToken).ConfigureAwait(false);
         Apply(data);
-        if (gossip)
-        {
-            Gossip(data);
-        }
+        return gossip ? Gossip(data) : Task.CompletedTask;
     }
 
     private async Task<MembershipTableData> ReadTableAsync(CancellationToken cancellationToken)
@@ -509,9 +529,22 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         }
     }
 
-    private void Gossip(MembershipTableData data)
+    /// <summary>Sends <paramref name="data"/> to every connected node; the task completes when all of them have confirmed it.</summary>
+    private Task Gossip(MembershipTableData data)
     {
-        foreach (var connection in _distribution.Transport.Connections.Where(c => c.Remote.Role == PeerRole.Node).ToList())
+        var connections = _distribution.Transport.Connections.Where(c => c.Remote.Role == PeerRole.Node).ToList();
+        var round = new GossipRound(data.Version, connections.Select(c => c.Remote.Name));
+        lock (_roundsGate)
+        {
+            // Rounds that a node never confirmed (it died meanwhile) are not waited for after a probe cycle: forget them.
+            var stale = Environment.TickCount64 - (long)(_options.ProbeTimeout * _options.NumMissedProbesLimit).TotalMilliseconds;
+            _rounds.RemoveAll(old => old.StartedAt < stale);
+            if (!round.Done.IsCompleted)
+            {
+                _rounds.Add(round);
+            }
+        }
+        foreach (var connection in connections)
         {
             var frame = FrameBuilder.Start(FrameKind.MembershipGossip);
             try
@@ -526,7 +559,53 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
             if (!connection.Send(frame))
             {
                 frame.Release();
+                OnGossipAcknowledged(connection.Remote.Name, data.Version); // Gone: nothing to wait for.
             }
+        }
+        return round.Done;
+    }
+
+    /// <summary>Notes that <paramref name="node"/> has applied a view of at least <paramref name="version"/>.</summary>
+    private void OnGossipAcknowledged(NodeName node, long version)
+    {
+        lock (_roundsGate)
+        {
+            _rounds.RemoveAll(round => round.Version <= version && round.Acknowledge(node));
+        }
+    }
+
+    /// <summary>One gossip of a view: the nodes it went to that have not confirmed it yet.</summary>
+    private sealed class GossipRound(long version, IEnumerable<NodeName> recipients)
+    {
+        private readonly HashSet<NodeName> _pending = [.. recipients];
+        private readonly TaskCompletionSource _done = CompletedIfEmpty(recipients);
+
+        public long Version { get; } = version;
+
+        public long StartedAt { get; } = Environment.TickCount64;
+
+        public Task Done => _done.Task;
+
+        /// <summary>Records a confirmation; true when the round is complete.</summary>
+        public bool Acknowledge(NodeName node)
+        {
+            _pending.Remove(node);
+            if (_pending.Count > 0)
+            {
+                return false;
+            }
+            _done.TrySetResult();
+            return true;
+        }
+
+        private static TaskCompletionSource CompletedIfEmpty(IEnumerable<NodeName> recipients)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            if (!recipients.Any())
+            {
+                done.SetResult();
+            }
+            return done;
         }
     }
 
@@ -586,7 +665,17 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
                 if (Deserialize(payload) is MembershipTableData data)
                 {
                     Apply(data);
+                    // Confirm once applied, so a joining node knows this one routes by a view that has it.
+                    var ack = FrameBuilder.Start(FrameKind.MembershipGossipAck);
+                    ack.WriteInt64(Math.Max(data.Version, _view.Version));
+                    if (!connection.Send(ack))
+                    {
+                        ack.Release();
+                    }
                 }
+                return true;
+            case FrameKind.MembershipGossipAck:
+                OnGossipAcknowledged(connection.Remote.Name, new FrameReader(payload).ReadInt64());
                 return true;
             case FrameKind.MembershipRequest when _tableServer is not null:
                 _tableServer.OnRequest(connection, payload);

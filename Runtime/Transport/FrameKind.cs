@@ -77,4 +77,7 @@ internal enum FrameKind : byte
 
     /// <summary>The answer to a <see cref="MembershipRequest"/>.</summary>
     MembershipResponse = 62,
+
+    /// <summary>The answer to a <see cref="MembershipGossip"/>: the version of the view the receiver now has.</summary>
+    MembershipGossipAck = 63,
 }

@@ -215,6 +215,23 @@ public sealed class VirtualPlacementTests
     }
 
     [Fact]
+    public async Task Once_a_joining_nodes_start_returns_every_node_places_on_it_so_no_key_it_owns_is_activated_elsewhere()
+    {
+        var record = new Record();
+        await using var cluster = await StartAsync(2, record);
+        await cluster.FullyConnected();
+
+        var joined = await cluster.AddNodeAsync("n3");
+
+        // No waiting: the join itself waited until the others had applied the view that has the new node.
+        Assert.All(cluster.Nodes, node => Assert.Contains(joined.Node, node.Placement.Members));
+        var key = Enumerable.Range(0, 1000).Select(i => $"joiner-{i}").First(k => joined.Placement.OwnerOf(joined.Virtual<HashCounter>(k)) == joined.Node);
+        Assert.Equal(joined.Node, await cluster[0].Call<NodeName>(cluster[0].Virtual<HashCounter>(key), new Where()));
+        Assert.Equal(joined.Node, await cluster[1].Call<NodeName>(cluster[1].Virtual<HashCounter>(key), new Where()));
+        Assert.Equal(1, record.Constructed);
+    }
+
+    [Fact]
     public async Task When_the_node_of_a_key_leaves_the_key_is_activated_again_on_a_survivor()
     {
         var record = new Record();
