@@ -23,10 +23,10 @@ internal sealed class TransportHarness : ITransportHandler, IAsyncDisposable
 
     public RefusalCode AdmissionCode { get; set; } = RefusalCode.Other;
 
-    private TransportHarness(string name, string cluster, string cookie, TransportOptions? options)
+    private TransportHarness(string name, string cluster, string cookie, TransportOptions? options, PeerRole role)
     {
         Transport = new ClusterTransport(
-            new NodeIdentity(NodeName.Parse(name), 1, "", PeerRole.Node),
+            new NodeIdentity(NodeName.Parse(name), 1, "", role),
             cluster,
             Encoding.UTF8.GetBytes(cookie),
             options ?? new TransportOptions(),
@@ -38,9 +38,10 @@ internal sealed class TransportHarness : ITransportHandler, IAsyncDisposable
 
     public string Endpoint => Transport.Self.Endpoint;
 
-    public static async Task<TransportHarness> StartAsync(string name, string cluster = "c", string cookie = "secret", TransportOptions? options = null)
+    public static async Task<TransportHarness> StartAsync(
+        string name, string cluster = "c", string cookie = "secret", TransportOptions? options = null, PeerRole role = PeerRole.Node)
     {
-        var harness = new TransportHarness(name, cluster, cookie, options);
+        var harness = new TransportHarness(name, cluster, cookie, options, role);
         await harness.Transport.ListenAsync(new IPEndPoint(IPAddress.Loopback, 0), bound => $"127.0.0.1:{bound.Port}", TestContext.Current.CancellationToken);
         return harness;
     }
