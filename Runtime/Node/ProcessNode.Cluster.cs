@@ -233,6 +233,7 @@ public sealed partial class ProcessNode
         {
             cell.Die(reason);
         }
+        await Extensions.CloseAsync().ConfigureAwait(false);
         await StopClusterAsync(CancellationToken.None, leave: false).ConfigureAwait(false);
         FinishStop(NodeTermination.DeclaredDead);
     }
