@@ -153,4 +153,13 @@ public interface IProcessGrid
     /// <summary>Parses a pid's text form and attaches it to this node, so that <see cref="Pid.Send"/> routes through it.</summary>
     /// <exception cref="FormatException">The text is not a pid.</exception>
     Pid ParsePid(string text);
+
+    /// <summary>Cluster-wide names (Erlang's <c>global</c>).</summary>
+    IGlobalRegistry Global { get; }
+
+    /// <summary>Process groups (Erlang's <c>pg</c>).</summary>
+    IProcessGroups Groups { get; }
+
+    /// <summary>Remote procedure calls (Erlang's <c>rpc</c>/<c>erpc</c>).</summary>
+    IRpc Rpc { get; }
 }

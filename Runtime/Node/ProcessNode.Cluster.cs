@@ -51,10 +51,11 @@ public sealed partial class ProcessNode
     /// <exception cref="InvalidOperationException">The node could not join its cluster; the message says why.</exception>
     public async Task StartNodeAsync(CancellationToken cancellationToken = default)
     {
-        StartNode();
+        StartLocal();
         var cluster = _options.Cluster;
         if (!cluster.IsDistributed)
         {
+            StartKernel();
             return;
         }
         var cookie = ClusterCookie.Resolve(cluster.Cookie);
@@ -69,6 +70,8 @@ public sealed partial class ProcessNode
                 : new InMemoryMembershipTable();
         _membership = new MembershipService(this, _distribution, table, cluster.Membership, servesTable: cluster.Database is null && cluster.Join is null);
         _distribution.Membership = _membership;
+        // The kernel services run before the node is active, so that a peer that sees it can use them at once.
+        StartKernel();
         await _membership.JoinAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -122,6 +122,13 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
     /// <summary>Starts the node: from here on it runs processes.</summary>
     public void StartNode()
     {
+        StartLocal();
+        StartKernel();
+    }
+
+    /// <summary>Starts the node's own machinery, before its kernel services and before any cluster.</summary>
+    private void StartLocal()
+    {
         if (Interlocked.CompareExchange(ref _lifecycle, Started, NotStarted) != NotStarted)
         {
             throw new InvalidOperationException($"Node {Node} was already started.");
