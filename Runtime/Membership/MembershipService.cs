@@ -276,10 +276,14 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         }
         if (await ProbeAsync(target.Name).ConfigureAwait(false))
         {
-            _missedProbes.TryRemove(target.Name, out _);
+            if (_missedProbes.TryRemove(target.Name, out _) || !_reachesMajority)
+            {
+                UpdateReach();
+            }
             return;
         }
         var missed = _missedProbes.AddOrUpdate(target.Name, 1, (_, count) => count + 1);
+        UpdateReach();
         LogProbeMissed(_logger, target.Name, missed);
         if (missed >= _options.NumMissedProbesLimit)
         {
@@ -296,6 +300,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         {
             return;
         }
+        UpdateReach();
         _ = Task.Run(async () =>
         {
             try
@@ -321,6 +326,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
             finally
             {
                 _fastProbing.TryRemove(node, out _);
+                UpdateReach();
             }
         });
     }
@@ -513,6 +519,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
             {
                 case NodeStatus.Dead:
                     _missedProbes.TryRemove(entry.Name, out _);
+                    _node.OnMemberDead(entry.Name, entry.Creation);
                     if (_distribution.Transport.Find(entry.Name) is { } connection && connection.Remote.Creation == entry.Creation)
                     {
                         _distribution.OnDeclaredDead(entry.Name);
@@ -527,6 +534,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
                     break;
             }
         }
+        UpdateReach();
     }
 
     /// <summary>Sends <paramref name="data"/> to every connected node; the task completes when all of them have confirmed it.</summary>

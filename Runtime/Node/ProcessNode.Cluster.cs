@@ -73,6 +73,7 @@ public sealed partial class ProcessNode
         // The kernel services run before the node is active, so that a peer that sees it can use them at once.
         StartKernel();
         await _membership.JoinAsync(cancellationToken).ConfigureAwait(false);
+        await KernelReadyAsync(cluster.Membership.ProbeTimeout * 10, cancellationToken).ConfigureAwait(false);
     }
 
     private string Advertise(IPEndPoint bound)
@@ -236,7 +237,7 @@ public sealed partial class ProcessNode
         {
             cell.Die(reason);
         }
-        await Extensions.CloseAsync().ConfigureAwait(false);
+        await StopKernelAsync().ConfigureAwait(false);
         await StopClusterAsync(CancellationToken.None, leave: false).ConfigureAwait(false);
         FinishStop(NodeTermination.DeclaredDead);
     }

@@ -34,9 +34,6 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
     private long _nextMonitorRef;
     private int _lifecycle;
 
-    /// <summary>The per-node parts of the services built on the runtime (global names, process groups, rpc).</summary>
-    internal NodeExtensions Extensions { get; } = new();
-
     /// <summary>Creates a node; it runs nothing until <see cref="StartNode"/>.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it.</exception>
     public ProcessNode(ProcessGridOptions options, IServiceProvider? services = null, ILoggerFactory? loggerFactory = null)
@@ -558,7 +555,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
             cell.Die(ExitReason.Shutdown);
         }
 
-        await Extensions.CloseAsync().ConfigureAwait(false);
+        await StopKernelAsync().ConfigureAwait(false);
         await StopClusterAsync(deadline.Token, leave: true).ConfigureAwait(false);
         FinishStop(NodeTermination.Stopped);
     }
