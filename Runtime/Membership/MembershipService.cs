@@ -364,14 +364,25 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
                 {
                     return;
                 }
+                var active = data.Entries.Count(e => e.Status == NodeStatus.Active);
+                if (active >= 3 && !_reachesMajority)
+                {
+                    // Cut off from the majority, this node's view is the odd one out: it must not help a minority
+                    // declare members of the majority dead. (Two nodes have no majority to defer to: each votes.)
+                    LogNotVotingWhileCutOff(_logger, node);
+                    return;
+                }
                 var now = DateTimeOffset.UtcNow;
                 // Clock skew: judge freshness against the newest vote if it is ahead of this node's clock.
                 var horizon = suspect.Votes.Select(v => v.At).Append(now).Max() - _options.DeathVoteExpiration;
+                // Only votes of members that are still active count: a vote cast by a node since declared dead (say,
+                // from its side of a split) is the opinion of a node the cluster no longer trusts.
                 var votes = suspect.Votes
-                    .Where(v => v.At >= horizon && !(v.Voter == Self.Name && v.VoterCreation == Self.Creation))
+                    .Where(v => v.At >= horizon
+                        && !(v.Voter == Self.Name && v.VoterCreation == Self.Creation)
+                        && data.Entries.Any(e => e.Is(v.Voter, v.VoterCreation) && e.Status == NodeStatus.Active))
                     .Append(new SuspectVote(Self.Name, Self.Creation, now))
                     .ToList();
-                var active = data.Entries.Count(e => e.Status == NodeStatus.Active);
                 var required = Math.Max(1, Math.Min(_options.NumVotesForDeathDeclaration, (active + 1) / 2));
                 var declare = votes.Count >= required;
                 var updated = suspect with
@@ -773,6 +784,9 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
 
     [LoggerMessage(EventId = 605, Level = LogLevel.Warning, Message = "Declared {Node} (creation {Creation}) dead with {Votes} of {Required} votes")]
     private static partial void LogDeclaredDead(ILogger logger, NodeName node, long creation, int votes, int required);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Not voting against {Node}: this node is cut off from the majority of the cluster, which judges for itself")]
+    private static partial void LogNotVotingWhileCutOff(ILogger logger, NodeName node);
 
     [LoggerMessage(EventId = 606, Level = LogLevel.Critical, Message = "{Node} (creation {Creation}) was declared dead by the cluster: stopping. Restart it to rejoin as a new creation.")]
     private static partial void LogSelfDeclaredDead(ILogger logger, NodeName node, long creation);

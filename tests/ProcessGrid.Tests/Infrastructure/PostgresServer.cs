@@ -24,6 +24,12 @@ public sealed class PostgresServer : IAsyncDisposable
     private readonly string? _binaries;
     private readonly string? _osUser;
 
+    /// <summary>
+    /// Whether the server keeps PostgreSQL's durable defaults (fsync, synchronous commit). Tests trade them for speed;
+    /// the benchmark keeps them, so that its figures are those of a real deployment.
+    /// </summary>
+    private bool _durable;
+
     private PostgresServer(string connectionString, string? folder, string? binaries, string? osUser, int port)
     {
         ConnectionString = connectionString;
@@ -43,7 +49,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public bool IsOwned => _folder is not null;
 
     /// <summary>Uses <c>GRID_TEST_POSTGRES</c>, or creates and starts a throwaway server.</summary>
-    public static async Task<PostgresServer> StartAsync()
+    public static async Task<PostgresServer> StartAsync(bool durable = false)
     {
         if (Environment.GetEnvironmentVariable("GRID_TEST_POSTGRES") is { Length: > 0 } external)
         {
@@ -65,7 +71,7 @@ public sealed class PostgresServer : IAsyncDisposable
         for (var attempt = 1; ; attempt++)
         {
             var port = FreePort();
-            var server = new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true", folder, binaries, osUser, port);
+            var server = new PostgresServer($"Host=127.0.0.1;Port={port};Username=postgres;Database=postgres;Pooling=true", folder, binaries, osUser, port) { _durable = durable };
             try
             {
                 await server.StartServerAsync();
@@ -87,7 +93,7 @@ public sealed class PostgresServer : IAsyncDisposable
         RunAsync(Path.Combine(RequireOwned(), "pg_ctl"),
         [
             "-D", Path.Combine(_folder!, "data"), "-l", Path.Combine(_folder!, "server.log"), "-w", "-t", "30",
-            "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -k {_folder} -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300",
+            "-o", $"-c listen_addresses=127.0.0.1 -p {Port} -k {_folder} {(_durable ? "" : "-c fsync=off -c synchronous_commit=off -c full_page_writes=off ")}-c max_connections=300",
             "start",
         ], _osUser);
 
