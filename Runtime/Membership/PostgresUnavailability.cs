@@ -27,11 +27,18 @@ internal static class PostgresUnavailability
     /// <param name="error">A failure for which <see cref="Applies"/> is true.</param>
     /// <param name="settings">The connection settings, for the address, database and user (and the password to mask).</param>
     /// <param name="action">What was being done, e.g. "reading the membership of cluster 'prod'".</param>
-    public static MembershipUnavailableException Describe(NpgsqlException error, NpgsqlConnectionStringBuilder settings, string action)
+    public static MembershipUnavailableException Describe(NpgsqlException error, NpgsqlConnectionStringBuilder settings, string action) =>
+        new(Explain(error, settings, action, Consequence), error);
+
+    /// <summary>
+    /// The message for <paramref name="error"/>: where, what happened while doing <paramref name="action"/>, what it
+    /// means (<paramref name="consequence"/>, said by the caller: membership and persistent state differ), and what to do.
+    /// </summary>
+    public static string Explain(NpgsqlException error, NpgsqlConnectionStringBuilder settings, string action, string consequence)
     {
         var (what, todo) = Cause(error, settings);
-        var message = $"PostgreSQL at {settings.Host}:{settings.Port} (database '{settings.Database}') {what} while {action}: {Consequence}. {todo}";
-        return new MembershipUnavailableException(Mask(message, settings.Password), error);
+        var message = $"PostgreSQL at {settings.Host}:{settings.Port} (database '{settings.Database}') {what} while {action}: {consequence}. {todo}";
+        return Mask(message, settings.Password);
     }
 
     private static bool IsUnavailableState(string state) =>
@@ -82,7 +89,7 @@ internal static class PostgresUnavailability
                     return (timeout, timeoutTodo);
                 case IOException:
                     return ("closed the connection (the server stopped or the network failed)",
-                            "Check that the server is running. A write cut off this way may or may not have happened: read the table before retrying it.");
+                            "Check that the server is running. A write cut off this way may or may not have happened: read before retrying it.");
             }
         }
         return ($"could not be used ({error.Message})", "Check the connection string and the server.");
