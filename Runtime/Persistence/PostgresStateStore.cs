@@ -32,8 +32,8 @@ internal sealed class PostgresStateStore : IStateStore, IAsyncDisposable
 
     /// <summary>What a write that failed after its statement was sent means.</summary>
     private const string MaybeWritten =
-        "the write may or may not have happened; the activation still holds the version it had, so if it did happen, its next write is refused " +
-        "as a conflict. Read the state again (or let the process exit) before retrying";
+        "whether the write happened is unknown; this activation still holds the version it had, so if it did, its next write is refused as a " +
+        "conflict (read the state again, or let the process exit, before retrying)";
 
     /// <summary>The pool of connections to the database (with durable commits); owned and disposed by this store.</summary>
     private readonly NpgsqlDataSource _dataSource;

@@ -96,7 +96,8 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         try
         {
-            await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+            // Unpooled: a pooled connection opened before the stop would "open" without reaching the server.
+            await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
             await connection.OpenAsync();
         }
         catch (Npgsql.NpgsqlException)
@@ -109,7 +110,8 @@ public sealed class PostgresServer : IAsyncDisposable
     public async Task<string> CreateDatabaseAsync()
     {
         var name = "t_" + Guid.NewGuid().ToString("N");
-        await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+        // Unpooled: a test may have stopped and started the server, which closed every pooled connection.
+        await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using (var command = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", connection))
         {
