@@ -31,8 +31,8 @@ internal static class PostgresUnavailability
         new(Explain(error, settings, action, Consequence), error);
 
     /// <summary>
-    /// The message for <paramref name="error"/>: where, what happened while doing <paramref name="action"/>, what it
-    /// means (<paramref name="consequence"/>, said by the caller: membership and persistent state differ), and what to do.
+    /// The message for <paramref name="error"/>, which happened while doing <paramref name="action"/>: where, what
+    /// happened, <paramref name="consequence"/> (what it means for the service that failed), and what to do.
     /// </summary>
     public static string Explain(NpgsqlException error, NpgsqlConnectionStringBuilder settings, string action, string consequence)
     {

@@ -571,6 +571,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
 
     private void FinishStop(NodeTermination how)
     {
+        ClosePersistence();
         Activations.Dispose();
         Timers.Dispose();
         PidHosts.Remove(this);

@@ -8,7 +8,7 @@ namespace ProcessGrid.Runtime.Persistence;
 /// node says in its log where state is kept; closed with the node, after its processes have stopped (their
 /// terminate callbacks may still write).
 /// </summary>
-internal sealed partial class NodePersistence : IAsyncDisposable
+internal sealed partial class NodePersistence : IDisposable
 {
     public NodePersistence(ProcessNode node)
     {
@@ -38,7 +38,7 @@ internal sealed partial class NodePersistence : IAsyncDisposable
     public MessageSerializer Serializer { get; }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => Store is IAsyncDisposable disposable ? disposable.DisposeAsync() : ValueTask.CompletedTask;
+    public void Dispose() => (Store as IDisposable)?.Dispose();
 
     [LoggerMessage(EventId = 400, Level = LogLevel.Information,
         Message = "Persistent state of virtual processes on {Node} is kept in {Store}, cluster '{ClusterId}'")]

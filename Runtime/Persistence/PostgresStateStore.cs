@@ -22,10 +22,13 @@ namespace ProcessGrid.Runtime.Persistence;
 /// unavailability would hide it.</item>
 /// </list>
 /// </remarks>
-internal sealed class PostgresStateStore : IStateStore, IAsyncDisposable
+internal sealed class PostgresStateStore : IStateStore, IDisposable, IAsyncDisposable
 {
     /// <summary>What a failed read means, the same in every message.</summary>
     private const string NothingRead = "the state was not read";
+
+    /// <summary>What a failure to create the table means for the operation that needed it.</summary>
+    private const string NothingDone = "the state was neither read nor written";
 
     /// <summary>What a write that failed before anything was sent means.</summary>
     private const string NothingWritten = "nothing was written";
@@ -68,10 +71,12 @@ internal sealed class PostgresStateStore : IStateStore, IAsyncDisposable
     public string Description => $"PostgreSQL at {_settings.Host}:{_settings.Port} (database '{_settings.Database}')";
 
     /// <summary>Creates the state table if it does not exist (also done by the first operation).</summary>
-    /// <exception cref="StateUnavailableException">The server could not be reached (for <paramref name="id"/>'s operation).</exception>
+    /// <param name="id">The state whose operation needs the table, for the error message.</param>
+    /// <param name="cancellationToken">Cancels the creation.</param>
+    /// <exception cref="StateUnavailableException">The server could not be reached.</exception>
     public async Task InitializeAsync(StateId id, CancellationToken cancellationToken)
     {
-        await RunAsync(id, "creating the table processgrid_state", NothingWritten, NothingWritten, retry: true, async (connection, ct) =>
+        await RunAsync(id, "creating the table processgrid_state", NothingDone, NothingDone, retry: true, async (connection, ct) =>
         {
             await using var transaction = await connection.BeginTransactionAsync(ct);
             await using var batch = new NpgsqlBatch(connection, transaction)
@@ -134,6 +139,9 @@ internal sealed class PostgresStateStore : IStateStore, IAsyncDisposable
             ? StateWriteResult.WrittenAt(version)
             : StateWriteResult.Refused(await ReadAsync(id, cancellationToken)); // Only for the message: what the store holds instead.
     }
+
+    /// <summary>Closes the store's connections.</summary>
+    public void Dispose() => _dataSource.Dispose();
 
     /// <summary>Closes the store's connections.</summary>
     public ValueTask DisposeAsync() => _dataSource.DisposeAsync();
