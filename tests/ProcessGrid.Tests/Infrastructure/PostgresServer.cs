@@ -110,7 +110,7 @@ public sealed class PostgresServer : IAsyncDisposable
     public async Task<string> CreateDatabaseAsync()
     {
         var name = "t_" + Guid.NewGuid().ToString("N");
-        // Unpooled: a test may have stopped and started the server, which closed every pooled connection.
+        // Unpooled: a pooled connection may predate a restart of the server by a test, and be dead.
         await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
         await connection.OpenAsync();
         await using (var command = new Npgsql.NpgsqlCommand($"CREATE DATABASE {name}", connection))
