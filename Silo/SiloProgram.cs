@@ -59,9 +59,10 @@ internal static class SiloProgram
             host = builder.Build();
             node = host.Services.GetRequiredService<ProcessNode>();
         }
-        catch (ArgumentException e)
+        catch (Exception e) when (e is ArgumentException or InvalidOperationException)
         {
-            // A bad setting: say which and stop, without a stack trace.
+            // A bad setting (invalid, or a value the configuration binder cannot convert, such as an unknown enum
+            // name): say which and stop, without a stack trace.
             Console.Error.WriteLine($"ProcessGrid silo: configuration error: {e.Message}");
             return 1;
         }

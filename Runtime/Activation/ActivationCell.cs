@@ -1,4 +1,5 @@
 using ProcessGrid.Runtime.Messaging;
+using ProcessGrid.Runtime.Persistence;
 using ProcessGrid.Runtime.Processes;
 
 namespace ProcessGrid.Runtime.Activation;
@@ -22,17 +23,22 @@ namespace ProcessGrid.Runtime.Activation;
 /// or removed the entry: the window is the few steps above. A backlog passes on only from an activation that had
 /// initialized: one whose initialization failed fails its calls and dead-letters its messages, so a class that cannot
 /// start does not loop from activation to activation.</para>
+/// <para><b>Persistent state.</b> An activation loads its states before the process's <c>InitAsync</c>: if a load
+/// fails, the activation fails to start like any failed initialization, and the messages that activated it fail with
+/// that reason.</para>
 /// </remarks>
 internal sealed class ActivationCell : ServerProcessCell
 {
     private readonly VirtualKind _kind;
+    private readonly IActivationState[] _states;
     private int _posting;
     private int _sealed;
 
-    public ActivationCell(ProcessNode node, Pid self, VirtualKind kind, GenServer server)
+    public ActivationCell(ProcessNode node, Pid self, VirtualKind kind, GenServer server, IActivationState[] states)
         : base(node, self, node.SystemPid, server)
     {
         _kind = kind;
+        _states = states;
         Owner = node.Placement.OwnerOf(self);
     }
 
@@ -87,6 +93,18 @@ internal sealed class ActivationCell : ServerProcessCell
         }
         _ = TerminateAndExitAsync(reason, null);
         return true;
+    }
+
+    /// <inheritdoc />
+    private protected override ValueTask InitializeAsync() => _states.Length == 0 ? base.InitializeAsync() : LoadStatesThenInitializeAsync();
+
+    private async ValueTask LoadStatesThenInitializeAsync()
+    {
+        foreach (var state in _states)
+        {
+            await state.LoadAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+        await base.InitializeAsync().ConfigureAwait(false);
     }
 
     /// <summary>Seals the activation and hands its backlog on (ownership held; the process has exited).</summary>

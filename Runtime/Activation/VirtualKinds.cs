@@ -18,7 +18,7 @@ internal sealed class VirtualKinds
     private readonly ConcurrentDictionary<string, int> _misses = new(StringComparer.Ordinal);
 
     /// <summary>Registers <paramref name="type"/> (if not yet) and returns its kind.</summary>
-    /// <exception cref="ArgumentException">The class is not a concrete <see cref="GenServer"/>, or its kind name is taken by another class.</exception>
+    /// <exception cref="ArgumentException">The class is not a concrete <see cref="GenServer"/>, its kind name is taken by another class, or it asks for persistent state wrongly.</exception>
     public VirtualKind Register(Type type)
     {
         if (_byType.TryGetValue(type, out var known))
@@ -37,6 +37,7 @@ internal sealed class VirtualKinds
                 $"'{name}' (the kind of {type.FullName}) cannot name a kind of virtual process: use letters, digits, '_', '.', '-', '+' and '`' only " +
                 "([VirtualProcess(Kind = \"...\")] sets it).", nameof(type));
         }
+        Persistence.PersistentStateSlots.Of(type); // Refuses a class that asks for its persistent states wrongly, now rather than at its first activation.
         var idle = attribute is { IdleTimeoutSeconds: > 0 } ? TimeSpan.FromSeconds(attribute.IdleTimeoutSeconds) : (TimeSpan?)null;
         var placement = attribute?.Placement ?? PlacementStrategy.Hash;
         NodeName? placementNode = null;

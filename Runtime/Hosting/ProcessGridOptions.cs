@@ -1,4 +1,5 @@
 using ProcessGrid.Runtime.Cluster;
+using ProcessGrid.Runtime.Persistence;
 
 namespace ProcessGrid.Runtime.Hosting;
 
@@ -60,6 +61,9 @@ public sealed class ProcessGridOptions
     /// <summary>How the node takes part in a cluster (section <c>ProcessGrid:Cluster</c>); not distributed unless <see cref="ClusterOptions.Listen"/> is set.</summary>
     public ClusterOptions Cluster { get; } = new();
 
+    /// <summary>Where the persistent state of virtual processes is kept (section <c>ProcessGrid:Persistence</c>); by default in the cluster's database, or in memory without one.</summary>
+    public PersistenceOptions Persistence { get; } = new();
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it and says what is allowed.</exception>
     public void Validate()
@@ -86,6 +90,7 @@ public sealed class ProcessGridOptions
             throw new ArgumentException($"{SectionName}:{nameof(DeadLetterLogLinesPerSecond)} is {DeadLetterLogLinesPerSecond}; it must be 0 or more.");
         }
         Cluster.Validate();
+        Persistence.Validate(Cluster);
         foreach (var type in VirtualProcesses)
         {
             if (!typeof(GenServer).IsAssignableFrom(type) || type.IsAbstract)

@@ -89,7 +89,7 @@ internal static class PostgresUnavailability
                     return (timeout, timeoutTodo);
                 case IOException:
                     return ("closed the connection (the server stopped or the network failed)",
-                            "Check that the server is running. A write cut off this way may or may not have happened: read the table before retrying it.");
+                            "Check that the server is running. A write cut off this way may or may not have happened: read before retrying it.");
             }
         }
         return ($"could not be used ({error.Message})", "Check the connection string and the server.");

@@ -217,8 +217,14 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
     /// <summary>Builds an activation (not started, not registered) of the virtual process <paramref name="pid"/>.</summary>
     internal ActivationCell CreateActivation(VirtualKind kind, Pid pid)
     {
-        var server = (GenServer)CreateBehavior(kind.Type, []);
-        return new ActivationCell(this, Pid.ForVirtual(pid.Kind!, pid.Key!), kind, server);
+        var self = Pid.ForVirtual(pid.Kind!, pid.Key!);
+        var slots = Persistence.PersistentStateSlots.Of(kind.Type);
+        if (slots.IsEmpty)
+        {
+            return new ActivationCell(this, self, kind, (GenServer)CreateBehavior(kind.Type, []), []);
+        }
+        var (server, states) = slots.Create(StatePersistence, _services, self, kind.Type);
+        return new ActivationCell(this, self, kind, server, states);
     }
 
     private ProcessBehavior CreateBehavior(Type type, object[] args)
@@ -562,6 +568,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
 
     private void FinishStop(NodeTermination how)
     {
+        ClosePersistence();
         Activations.Dispose();
         Timers.Dispose();
         PidHosts.Remove(this);

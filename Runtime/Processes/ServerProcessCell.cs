@@ -65,12 +65,15 @@ internal class ServerProcessCell : ProcessCell
         Loop();
     }
 
+    /// <summary>The process's initialization: <see cref="GenServer.InitAsync"/> (an activation loads its persistent state first).</summary>
+    private protected virtual ValueTask InitializeAsync() => _server.InitAsync();
+
     private void BeginInit()
     {
         ValueTask init;
         try
         {
-            init = _server.InitAsync();
+            init = InitializeAsync();
         }
         catch (Exception e)
         {

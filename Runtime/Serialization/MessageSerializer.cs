@@ -74,6 +74,31 @@ internal sealed class MessageSerializer
         }
     }
 
+    /// <summary>
+    /// Writes <paramref name="value"/> as JSON by the same rules as messages, without the type name (the reader knows
+    /// the type): the form in which persistent state is stored.
+    /// </summary>
+    /// <exception cref="NotSupportedException">The type cannot be serialized (a delegate, a pointer, a cycle...).</exception>
+    public string SerializeValue(object? value, Type type)
+    {
+        if (type.IsAssignableTo(typeof(Delegate)) || value is Delegate)
+        {
+            throw new NotSupportedException($"{type.FullName} is a delegate (a closure or function), which cannot be stored as data.");
+        }
+        try
+        {
+            return JsonSerializer.Serialize(value, type, _options);
+        }
+        catch (Exception e) when (e is InvalidOperationException or JsonException or ArgumentException)
+        {
+            throw new NotSupportedException(e.Message, e);
+        }
+    }
+
+    /// <summary>Reads a value of <paramref name="type"/> written by <see cref="SerializeValue"/>.</summary>
+    /// <exception cref="JsonException">The text is not a <paramref name="type"/>.</exception>
+    public object? DeserializeValue(string json, Type type) => JsonSerializer.Deserialize(json, type, _options);
+
     /// <summary>Reads a message written by <see cref="Serialize"/>.</summary>
     /// <exception cref="UnknownMessageTypeException">This node cannot load the message's type.</exception>
     /// <exception cref="JsonException">The bytes are not a message.</exception>

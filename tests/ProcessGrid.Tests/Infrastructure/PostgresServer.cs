@@ -102,7 +102,8 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         try
         {
-            await using var connection = new Npgsql.NpgsqlConnection(ConnectionString);
+            // Unpooled: a pooled connection opened before the stop would "open" without reaching the server.
+            await using var connection = new Npgsql.NpgsqlConnection(new Npgsql.NpgsqlConnectionStringBuilder(ConnectionString) { Pooling = false }.ConnectionString);
             await connection.OpenAsync();
         }
         catch (Npgsql.NpgsqlException)
