@@ -60,6 +60,9 @@ public sealed class ProcessGridOptions
     /// <summary>How the node takes part in a cluster (section <c>ProcessGrid:Cluster</c>); not distributed unless <see cref="ClusterOptions.Listen"/> is set.</summary>
     public ClusterOptions Cluster { get; } = new();
 
+    /// <summary>The functions the node serves over rpc from its start (section <c>ProcessGrid:Rpc</c>; registered in code).</summary>
+    public Rpc.RpcOptions Rpc { get; } = new();
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it and says what is allowed.</exception>
     public void Validate()
