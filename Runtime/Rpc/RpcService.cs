@@ -31,6 +31,8 @@ namespace ProcessGrid.Runtime.Rpc;
 /// timeout, for a node that is down, unreachable, or goes down during the call). A function never runs on a
 /// connection's reader. A call that cannot be answered (the node is stopping) is failed with <c>nodedown</c>, never
 /// left to time out. What a cast gets wrong is recorded on the node that ran it (dead letters, the log).</para>
+/// <para><b>Trust.</b> As in Erlang, any member of the cluster (a peer that proved the cookie) may call any function a
+/// node serves: register only what the cluster may run.</para>
 /// </remarks>
 internal sealed partial class RpcService : IRpc, IAsyncDisposable
 {
