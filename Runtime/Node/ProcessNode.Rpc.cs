@@ -16,8 +16,12 @@ public sealed partial class ProcessNode
     /// <summary>The node's services, which rpc functions may ask for.</summary>
     internal IServiceProvider Services => _services;
 
-    /// <summary>How many processes live here, active virtual processes included.</summary>
-    internal int ProcessCount => Table.Count + Activations.Count;
+    /// <summary>The node as tools see it (<see cref="GridFunctions.NodeInfo"/>).</summary>
+    internal NodeInfo Describe()
+    {
+        var rpc = _rpc ?? throw new InvalidOperationException($"Node {Node} has not been started.");
+        return new NodeInfo(Node, Creation, Endpoint, rpc.StartedAt, rpc.Uptime, Table.Count + Activations.Count, Nodes.ToList());
+    }
 
     /// <summary>Starts serving the functions of the node's options, and the node's own; stopped with the node's other parts.</summary>
     partial void StartRpc() => _rpc = Extensions.GetOrAdd(() => new RpcService(this, _options.Rpc));

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using ProcessGrid.Runtime.Distribution;
 using ProcessGrid.Runtime.Messaging;
 using ProcessGrid.Runtime.Transport;
@@ -48,13 +49,16 @@ internal sealed partial class RpcService : IRpc, IAsyncDisposable
     /// <summary>Cancelled when the node stops: functions that take a token see it, and new calls are refused.</summary>
     private readonly CancellationTokenSource _stopping = new();
 
+    /// <summary>When the service started, on the monotonic clock (for the node's uptime).</summary>
+    private readonly long _started = Stopwatch.GetTimestamp();
+
     private readonly ILogger _logger;
 
     public RpcService(ProcessNode node, RpcOptions options)
     {
         _node = node;
         _logger = node.LoggerFactory.CreateLogger("ProcessGrid.Rpc");
-        foreach (var function in NodeFunctions.For(node, this))
+        foreach (var function in NodeFunctions.All)
         {
             _functions[function.Name] = function;
         }
@@ -63,6 +67,12 @@ internal sealed partial class RpcService : IRpc, IAsyncDisposable
             _functions[function.Name] = function;
         }
     }
+
+    /// <summary>When the node started serving (its start, for <see cref="NodeInfo.StartedAt"/>).</summary>
+    public DateTimeOffset StartedAt { get; } = DateTimeOffset.UtcNow;
+
+    /// <summary>How long the node has been serving (its uptime), on the monotonic clock.</summary>
+    public TimeSpan Uptime => Stopwatch.GetElapsedTime(_started);
 
     /// <summary>The node the functions run on.</summary>
     public ProcessNode Node => _node;
