@@ -7,10 +7,11 @@ namespace ProcessGrid.Runtime.Rpc;
 /// on a connection's reader: bind the arguments, run the function, answer with its result or with why there is none.
 /// </summary>
 /// <remarks>
-/// A call is answered exactly once, through its reply target (the caller's slot on this node, a reply frame to another
+/// A call is answered at most once, through its reply target (the caller's slot on this node, a reply frame to another
 /// node). A cast has no one to answer, so what goes wrong is recorded here: bad arguments as a dead letter, an
 /// exception in the log. A function that ends because the node is stopping (it observed its cancellation token) fails
-/// its call with <c>nodedown</c>, as the caller would see if the node had gone before it answered.
+/// its call with <c>nodedown</c>, as the caller would see if the node had gone before it answered; one that ends because
+/// its caller's timeout passed is not answered, since the caller has stopped waiting and times the call out itself.
 /// </remarks>
 internal sealed class RpcInvocation(RpcService service, RpcFunction function, object?[] args, IReplyTarget? replyTo, long token, TimeSpan timeout)
     : IThreadPoolWorkItem
@@ -44,6 +45,12 @@ internal sealed class RpcInvocation(RpcService service, RpcFunction function, ob
             catch (OperationCanceledException) when (service.Stopping.IsCancellationRequested)
             {
                 service.AnswerStopping(replyTo, token, function.Name, args);
+                return;
+            }
+            catch (OperationCanceledException) when (cancellation?.IsCancellationRequested == true && replyTo is not null)
+            {
+                // Its caller's timeout passed: the caller ends the call with timeout on its own clock. An answer now
+                // could overtake that and turn the timeout into a cancellation the caller never asked for.
                 return;
             }
             catch (Exception e)

@@ -59,7 +59,7 @@ public sealed class MulticallTests
             return 2;
         });
 
-        var outcome = await cluster[0].Rpc.Multicall<int>(cluster.Nodes.Select(n => n.Node), "ask", [], TimeSpan.FromMilliseconds(300))
+        var outcome = await cluster[0].Rpc.Multicall<int>(cluster.Nodes.Select(n => n.Node), "ask", [], TimeSpan.FromSeconds(2))
             .Within("the multicall");
 
         Assert.Equal(1, Assert.Single(outcome.Results).Value);
