@@ -12,7 +12,7 @@ namespace ProcessGrid;
 /// <see cref="CancellationToken"/> a token that is cancelled when the caller has stopped waiting (its timeout passed)
 /// or the node stops; neither takes an argument. An argument binds when it is an instance of the parameter's type,
 /// or a number that converts to the parameter's numeric type without loss (an <c>int</c> for a <c>long</c>); null
-/// binds to a reference or nullable parameter; an optional parameter left out takes its default. Anything else is a
+/// binds to a parameter declared nullable (<c>string?</c>, <c>int?</c>); an optional parameter left out takes its default. Anything else is a
 /// <see cref="RpcFailure.Badarg"/> that says what the function expects. Every node serves the functions named in
 /// <see cref="GridFunctions"/>.</para>
 /// <para><b>Calls.</b> A call runs its function on the thread pool of the node it names, concurrently with other calls

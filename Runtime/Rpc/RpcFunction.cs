@@ -33,6 +33,9 @@ internal sealed class RpcFunction
 
     private readonly Source[] _sources;
     private readonly ParameterInfo[] _parameters;
+
+    /// <summary>Per parameter: whether null binds to it (a nullable type, or a reference type not declared non-null).</summary>
+    private readonly bool[] _acceptsNull;
     private readonly int _required;
     private readonly Func<object?[], ValueTask<object?>> _invoke;
 
@@ -42,6 +45,10 @@ internal sealed class RpcFunction
         _sources = sources;
         _parameters = parameters;
         _invoke = invoke;
+        var nullability = new NullabilityInfoContext();
+        _acceptsNull = [.. parameters.Select(p => p.ParameterType.IsValueType
+            ? Nullable.GetUnderlyingType(p.ParameterType) is not null
+            : nullability.Create(p).WriteState != NullabilityState.NotNull)];
         Arity = sources.Count(s => s == Source.Argument);
         _required = Arity - parameters.Where((p, i) => sources[i] == Source.Argument && p.HasDefaultValue).Count();
         WantsCancellation = sources.Contains(Source.Cancellation);
@@ -147,12 +154,11 @@ internal sealed class RpcFunction
                 continue;
             }
             var arg = args[next++];
-            if (!RpcValues.TryConvert(arg, parameter.ParameterType, out var value))
+            if (arg is null ? !_acceptsNull[i] : !RpcValues.TryConvert(arg, parameter.ParameterType, out bound[i]))
             {
                 problem = $"{Signature}: argument {next} ({parameter.Name}) is {RpcValues.Describe(arg)}, but it must be {RpcValues.NameOf(parameter.ParameterType)}";
                 return false;
             }
-            bound[i] = value;
         }
         values = bound;
         problem = "";

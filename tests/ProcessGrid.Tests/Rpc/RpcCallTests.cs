@@ -53,7 +53,7 @@ public sealed class RpcCallTests
         Assert.Equal(25.5m, await cluster[0].Rpc.Call<decimal>(other, "orders.total", [new TestFunctions.Order("o-1", 8.5m), 3]));
         Assert.Equal("hello, Joe", await cluster[0].Rpc.Call<string>(other, "greet", ["Joe"]));
         Assert.Equal("hej, Joe", await cluster[0].Rpc.Call<string>(other, "greet", ["Joe", "hej"]));
-        Assert.Null(await cluster[0].Rpc.Call<object?>(other, "echo", [null]));
+        Assert.Null(await cluster[0].Rpc.Call<object?>(other, "echo", [null])); // Declared nullable: null binds.
         // A number result converts to the type the caller asks for when nothing is lost.
         Assert.Equal(3L, await cluster[0].Rpc.Call<long>(other, "math.add", [1, 2]));
     }
@@ -103,8 +103,9 @@ public sealed class RpcCallTests
         var notWhole = await CallFails<int>(cluster[0], other, "math.add", [1, 2.5]);
         var nullForInt = await CallFails<int>(cluster[0], other, "math.add", [1, null]);
         var optional = await CallFails<string>(cluster[0], other, "greet", []);
+        var nullForString = await CallFails<string>(cluster[0], other, "greet", [null]);
 
-        Assert.All(new[] { tooFew, tooMany, wrongType, doesNotFit, notWhole, nullForInt, optional }, e => Assert.Equal(RpcFailure.Badarg, e.Failure));
+        Assert.All(new[] { tooFew, tooMany, wrongType, doesNotFit, notWhole, nullForInt, optional, nullForString }, e => Assert.Equal(RpcFailure.Badarg, e.Failure));
         Assert.Contains("math.add(int a, int b) takes 2 arguments, and 1 was given", tooFew.Message, StringComparison.Ordinal);
         Assert.Contains("takes 2 arguments, and 3 were given", tooMany.Message, StringComparison.Ordinal);
         Assert.Contains("argument 2 (b) is string \"two\", but it must be int", wrongType.Message, StringComparison.Ordinal);
@@ -112,6 +113,7 @@ public sealed class RpcCallTests
         Assert.Contains("argument 2 (b) is double 2.5, but it must be int", notWhole.Message, StringComparison.Ordinal);
         Assert.Contains("argument 2 (b) is null, but it must be int", nullForInt.Message, StringComparison.Ordinal);
         Assert.Contains("greet(string name, string greeting = hello) takes 1 to 2 arguments, and 0 were given", optional.Message, StringComparison.Ordinal);
+        Assert.Contains("argument 1 (name) is null, but it must be string", nullForString.Message, StringComparison.Ordinal);
         Assert.Equal(3, await cluster[0].Rpc.Call<int>(other, "math.add", [1, 2])); // The node carries on.
     }
 
