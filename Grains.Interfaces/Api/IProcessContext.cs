@@ -53,6 +53,12 @@ public interface IProcessContext
     /// <summary>Calls <paramref name="to"/> and waits for its reply; see <see cref="IProcessGrid.Call{TReply}(Pid, object, TimeSpan?)"/>.</summary>
     ValueTask<TReply> Call<TReply>(Pid to, object request, TimeSpan? timeout = null);
 
+    /// <summary>
+    /// Calls the process registered as <paramref name="name"/> on <paramref name="node"/> (<c>gen_server:call({Name, Node}, Request)</c>);
+    /// see <see cref="IProcessGrid.Call{TReply}(string, NodeName, object, TimeSpan?)"/>.
+    /// </summary>
+    ValueTask<TReply> Call<TReply>(string name, NodeName node, object request, TimeSpan? timeout = null);
+
     /// <summary>Answers a call that was deferred (Erlang's <c>gen_server:reply/2</c>).</summary>
     void Reply(CallFrom from, object? reply);
 

@@ -150,6 +150,14 @@ public interface IProcessGrid
     /// </summary>
     void Send(string name, NodeName node, object message);
 
+    /// <summary>
+    /// Calls the process registered as <paramref name="name"/> on <paramref name="node"/> and waits for its reply
+    /// (Erlang's <c>gen_server:call({Name, Node}, Request)</c>); this node included.
+    /// </summary>
+    /// <exception cref="CallException">No such name there (noproc), the node is down or cannot be reached (nodedown, at once), timeout, or the callee's exit reason or exception.</exception>
+    /// <exception cref="InvalidCastException">The reply was not a <typeparamref name="TReply"/>.</exception>
+    ValueTask<TReply> Call<TReply>(string name, NodeName node, object request, TimeSpan? timeout = null);
+
     /// <summary>Parses a pid's text form and attaches it to this node, so that <see cref="Pid.Send"/> routes through it.</summary>
     /// <exception cref="FormatException">The text is not a pid.</exception>
     Pid ParsePid(string text);

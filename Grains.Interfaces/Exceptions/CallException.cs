@@ -15,15 +15,38 @@ public sealed class CallException : ProcessGridException
         Reason = reason;
     }
 
+    /// <summary>
+    /// Creates the error for a call to the process registered as <paramref name="name"/> on <paramref name="node"/>
+    /// (<c>gen_server:call({Name, Node}, Request)</c>) that failed with <paramref name="reason"/>.
+    /// </summary>
+    public CallException(string name, NodeName node, ExitReason reason)
+        : base(Describe(name, node, reason), reason.Exception)
+    {
+        Name = name;
+        Node = node;
+        Reason = reason;
+    }
+
     /// <summary>The process that was called (null when the call went to a name that was not registered).</summary>
     public Pid? Target { get; }
+
+    /// <summary>For a call by name: the registered name that was called (null for a call to a pid).</summary>
+    public string? Name { get; }
+
+    /// <summary>For a call by name: the node the name was looked up on (null for a call to a pid).</summary>
+    public NodeName? Node { get; }
 
     /// <summary>Why the call failed.</summary>
     public ExitReason Reason { get; }
 
-    private static string Describe(Pid? target, ExitReason reason)
+    private static string Describe(Pid? target, ExitReason reason) => Describe(target?.ToString() ?? "the named process", reason);
+
+    private static string Describe(string name, NodeName node, ExitReason reason) => reason.Kind == ExitReasonKind.NoProc
+        ? $"Call to {{{name},{node}}} failed: noproc (no process is registered as '{name}' on {node}; start it there, or check the name)."
+        : Describe($"{{{name},{node}}}", reason);
+
+    private static string Describe(string who, ExitReason reason)
     {
-        var who = target?.ToString() ?? "the named process";
         return reason.Kind switch
         {
             ExitReasonKind.NoProc => $"Call to {who} failed: noproc (no such process; it never existed or has exited).",

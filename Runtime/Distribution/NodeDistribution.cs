@@ -106,6 +106,27 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         Get(node).Send(frame);
     }
 
+    /// <summary>
+    /// Calls the process registered as <paramref name="name"/> on <paramref name="node"/> (<c>gen_server:call({Name, Node}, Req)</c>);
+    /// the reply, or the failure (<c>noproc</c> when nobody holds the name there), comes back to <paramref name="call"/>.
+    /// </summary>
+    /// <exception cref="MessageSerializationException">The request cannot cross nodes (nothing was sent; the call is not registered).</exception>
+    public void CallNamed(string name, NodeName node, object request, IPendingCall call, Pid? caller)
+    {
+        var remote = Get(node);
+        var correlation = NewCorrelation();
+        var frame = FrameBuilder.Start(FrameKind.NamedCall);
+        frame.WriteString(name);
+        frame.WriteInt64(correlation);
+        WireFormat.WritePid(frame, caller);
+        Serialize(frame, request);
+        remote.AwaitReply(correlation, call);
+        remote.Send(frame);
+    }
+
+    /// <summary>A new correlation id for a request whose answer comes back as a <see cref="FrameKind.Reply"/>.</summary>
+    public long NewCorrelation() => Interlocked.Increment(ref _nextCorrelation);
+
     private void Serialize(FrameBuilder frame, object message)
     {
         try
@@ -402,7 +423,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     /// </summary>
     private void ReportUnsent(NodeName to, FrameKind kind, ReadOnlySequence<byte> payload, string why)
     {
-        if (kind is not (FrameKind.Message or FrameKind.Cast or FrameKind.NamedMessage))
+        if (kind is not (FrameKind.Message or FrameKind.Cast or FrameKind.NamedMessage or FrameKind.RpcCast))
         {
             return;
         }
@@ -411,6 +432,10 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         if (kind == FrameKind.NamedMessage)
         {
             target = $"{{{reader.ReadString()},{to}}}";
+        }
+        else if (kind == FrameKind.RpcCast)
+        {
+            target = $"rpc {reader.ReadString()} on {to}";
         }
         else
         {
@@ -538,6 +563,12 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
                 return true;
             case FrameKind.NamedMessage:
                 OnNamedMessage(ref reader);
+                return true;
+            case FrameKind.NamedCall:
+                OnNamedCall(ref reader, remote);
+                return true;
+            case FrameKind.RpcCall or FrameKind.RpcCast:
+                _node.OnRpcFrame(kind, ref reader, remote);
                 return true;
             case FrameKind.Link:
                 OnLink(ref reader, remote);
@@ -673,6 +704,30 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             // {Name, Node} ! Msg to a name nobody holds: no error travels back (as in Erlang), but it is not silent here.
             _node.DeadLetters.Report($"{{{name},{_node.Node}}}", message, $"noproc: no process is registered as '{name}' on {_node.Node}");
         }
+    }
+
+    private void OnNamedCall(ref FrameReader reader, RemoteNode remote)
+    {
+        var name = reader.ReadString();
+        var correlation = reader.ReadInt64();
+        var caller = WireFormat.ReadPid(ref reader, _node);
+        if (!TryReadMessage(ref reader, out var request, out var failure))
+        {
+            SendFailure(remote, correlation, ExitReason.FromException(typeof(UnknownMessageTypeException).FullName!, failure.Reason));
+            return;
+        }
+        var replyTo = new RemoteReplyTarget(this, remote, correlation);
+        if (_node.Names.Find(name) is not { } callee)
+        {
+            replyTo.Fail(correlation, ExitReason.NoProc); // The caller's side names the name and this node.
+            return;
+        }
+        var key = _node.NewMonitorRef().Value;
+        if (callee.AddWatcher(key, replyTo))
+        {
+            replyTo.SetWatch(callee, key);
+        }
+        callee.Post(new Envelope(request, replyTo, correlation, caller));
     }
 
     private void OnLink(ref FrameReader reader, RemoteNode remote)

@@ -64,6 +64,9 @@ public sealed class ProcessGridOptions
     /// <summary>Where the persistent state of virtual processes is kept (section <c>ProcessGrid:Persistence</c>); by default in the cluster's database, or in memory without one.</summary>
     public PersistenceOptions Persistence { get; } = new();
 
+    /// <summary>The functions the node serves over rpc from its start (section <c>ProcessGrid:Rpc</c>; registered in code).</summary>
+    public Rpc.RpcOptions Rpc { get; } = new();
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it and says what is allowed.</exception>
     public void Validate()

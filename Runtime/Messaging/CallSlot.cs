@@ -22,6 +22,8 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
 {
     private ManualResetValueTaskSourceCore<TReply> _core;
     private readonly Pid? _target;
+    private readonly string? _name;
+    private readonly NodeName _nameNode;
     private ICallWatch? _watch;
     private long _watchKey;
 
@@ -30,6 +32,18 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
         _target = target;
         _core.RunContinuationsAsynchronously = true;
     }
+
+    /// <summary>A call to the process registered as <paramref name="name"/> on <paramref name="node"/>: its errors name both.</summary>
+    public CallSlot(string name, NodeName node)
+    {
+        _name = name;
+        _nameNode = node;
+        _core.RunContinuationsAsynchronously = true;
+    }
+
+    private string Callee => _name is null ? $"{_target}" : $"{{{_name},{_nameNode}}}";
+
+    private CallException Failure(ExitReason reason) => _name is null ? new CallException(_target, reason) : new CallException(_name, _nameNode, reason);
 
     /// <summary>The awaitable the caller gets.</summary>
     public ValueTask<TReply> Task => new(this, _core.Version);
@@ -79,7 +93,7 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
         else
         {
             _core.SetException(new InvalidCastException(
-                $"The call to {_target} was answered with {reply?.GetType().FullName ?? "null"}, but the caller expected {typeof(TReply).FullName}. " +
+                $"The call to {Callee} was answered with {reply?.GetType().FullName ?? "null"}, but the caller expected {typeof(TReply).FullName}. " +
                 "Call with the reply type the callee returns (or with object)."));
         }
         return true;
@@ -96,7 +110,7 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
             return false;
         }
         ReleaseWatch();
-        _core.SetException(new CallException(_target, reason));
+        _core.SetException(Failure(reason));
         return true;
     }
 
@@ -104,7 +118,7 @@ internal sealed class CallSlot<TReply> : TimerEntry, IValueTaskSource<TReply>, I
     protected override void Fire()
     {
         ReleaseWatch();
-        _core.SetException(new CallException(_target, ExitReason.Timeout));
+        _core.SetException(Failure(ExitReason.Timeout));
     }
 
     TReply IValueTaskSource<TReply>.GetResult(short token) => _core.GetResult(token);

@@ -35,6 +35,10 @@ public sealed partial class ProcessNode
     /// <summary>Closes what the kernel services hold outside processes.</summary>
     private async Task StopKernelAsync()
     {
+        if (_rpc is { } rpc)
+        {
+            await rpc.DisposeAsync().ConfigureAwait(false);
+        }
         await StopGlobalAsync().ConfigureAwait(false);
     }
 

@@ -339,7 +339,7 @@ public sealed partial class ProcessNode : IProcessGrid, IPidHost, IAsyncDisposab
     {
         var cell = Names.Find(name);
         return cell is null
-            ? ValueTask.FromException<TReply>(new CallException(null, ExitReason.NoProc))
+            ? ValueTask.FromException<TReply>(new CallException(name, Node, ExitReason.NoProc))
             : Call<TReply>(cell.Self, request, timeout, caller: null);
     }
 

@@ -82,6 +82,13 @@ internal abstract partial class ProcessCell
     }
 
     /// <inheritdoc />
+    public ValueTask<TReply> Call<TReply>(string name, NodeName node, object request, TimeSpan? timeout = null)
+    {
+        ThrowIfExited();
+        return _node.CallNamed<TReply>(name, node, request, timeout, Self);
+    }
+
+    /// <inheritdoc />
     public void Reply(CallFrom from, object? reply)
     {
         if (!from.IsValid)

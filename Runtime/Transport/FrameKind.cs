@@ -45,6 +45,15 @@ internal enum FrameKind : byte
     /// <summary>A message to a process registered under a name on the receiving node (<c>{Name, Node} ! Msg</c>).</summary>
     NamedMessage = 36,
 
+    /// <summary>A call to a process registered under a name on the receiving node (<c>gen_server:call({Name, Node}, Req)</c>), answered with <see cref="Reply"/>.</summary>
+    NamedCall = 37,
+
+    /// <summary>A remote procedure call: run a function registered by name on the receiving node, answered with <see cref="Reply"/>.</summary>
+    RpcCall = 38,
+
+    /// <summary>A remote procedure cast: run a function registered by name on the receiving node, with no answer.</summary>
+    RpcCast = 39,
+
     /// <summary>Link a process of the receiving node to a process of the sending node.</summary>
     Link = 40,
 
