@@ -402,7 +402,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     /// </summary>
     private void ReportUnsent(NodeName to, FrameKind kind, ReadOnlySequence<byte> payload, string why)
     {
-        if (kind is not (FrameKind.Message or FrameKind.Cast or FrameKind.NamedMessage))
+        if (kind is not (FrameKind.Message or FrameKind.Cast or FrameKind.NamedMessage or FrameKind.GroupBroadcast))
         {
             return;
         }
@@ -411,6 +411,10 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         if (kind == FrameKind.NamedMessage)
         {
             target = $"{{{reader.ReadString()},{to}}}";
+        }
+        else if (kind == FrameKind.GroupBroadcast)
+        {
+            target = Groups.GroupBroadcastFrame.ReadTarget(ref reader, to);
         }
         else
         {
@@ -562,6 +566,9 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
                 return true;
             case FrameKind.SpawnReply:
                 OnSpawnReply(ref reader, remote);
+                return true;
+            case FrameKind.GroupBroadcast:
+                Groups.GroupBroadcastFrame.Receive(_node, Serializer, ref reader);
                 return true;
             default:
                 return Membership?.OnFrame(connection, kind, payload) ?? false;

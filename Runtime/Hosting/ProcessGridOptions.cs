@@ -60,6 +60,9 @@ public sealed class ProcessGridOptions
     /// <summary>How the node takes part in a cluster (section <c>ProcessGrid:Cluster</c>); not distributed unless <see cref="ClusterOptions.Listen"/> is set.</summary>
     public ClusterOptions Cluster { get; } = new();
 
+    /// <summary>Process groups (section <c>ProcessGrid:Groups</c>): the scopes that start with the node besides the default one.</summary>
+    public Groups.GroupsOptions Groups { get; } = new();
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it and says what is allowed.</exception>
     public void Validate()
@@ -86,6 +89,7 @@ public sealed class ProcessGridOptions
             throw new ArgumentException($"{SectionName}:{nameof(DeadLetterLogLinesPerSecond)} is {DeadLetterLogLinesPerSecond}; it must be 0 or more.");
         }
         Cluster.Validate();
+        Groups.Validate();
         foreach (var type in VirtualProcesses)
         {
             if (!typeof(GenServer).IsAssignableFrom(type) || type.IsAbstract)

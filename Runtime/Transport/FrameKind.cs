@@ -80,4 +80,7 @@ internal enum FrameKind : byte
 
     /// <summary>The answer to a <see cref="MembershipGossip"/>: the version of the view the receiver now has.</summary>
     MembershipGossipAck = 63,
+
+    /// <summary>A message for every member of a process group on the receiving node (one frame per node, not per member).</summary>
+    GroupBroadcast = 90,
 }
