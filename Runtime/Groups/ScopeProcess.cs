@@ -63,20 +63,24 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
 
     private IProcessContext _ctx = null!;
 
+    // Set by an exit signal: the process finishes its batch, then stops.
+    private ExitReason? _exit;
+
     /// <inheritdoc />
     protected internal override async Task RunAsync(IProcessContext ctx)
     {
         _ctx = ctx;
+        ctx.TrapExit = true; // To stop tidily (see Stop) when the node shuts it down.
         // Subscribe before looking at who is connected, so that a node that connects in between is discovered anyway.
         ctx.MonitorNodes();
         foreach (var node in ctx.Grid.Nodes)
         {
             Discover(node);
         }
-        while (true)
+        while (_exit is null)
         {
             Handle(await ctx.Receive());
-            for (var handled = 1; handled < MaxBatch; handled++)
+            for (var handled = 1; handled < MaxBatch && _exit is null; handled++)
             {
                 var next = await ctx.Receive<object>(TimeSpan.Zero);
                 if (next.TimedOut)
@@ -87,6 +91,20 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
             }
             EndBatch();
         }
+        await StopAsync(_exit);
+    }
+
+    /// <summary>
+    /// Ends the process on an exit signal (the node's shutdown): no more node notifications, and those already queued
+    /// are dropped rather than left to become dead letters (they are the runtime's, not anyone's lost messages).
+    /// </summary>
+    private async Task StopAsync(ExitReason reason)
+    {
+        _ctx.MonitorNodes(enable: false);
+        while ((await _ctx.Receive<object>(TimeSpan.Zero, static m => m is NodeUp or NodeDown)).TryGet(out _))
+        {
+        }
+        _ctx.Exit(reason);
     }
 
     private void Handle(object message)
@@ -125,6 +143,13 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
                 break;
             case NodeDown down:
                 OnNodeDown(down.Node);
+                break;
+            case Exit exit:
+                // Trapping only to stop tidily: the signal has the effect it would have on a process that does not trap.
+                if (exit.Reason.Kind != ExitReasonKind.Normal || exit.From == _ctx.Self)
+                {
+                    _exit = exit.Reason;
+                }
                 break;
             case CallRequest call:
                 Fail(call.From, $"the process-group scope '{scope.Name}' does not handle {call.Request.GetType().Name} requests");
