@@ -46,10 +46,10 @@ public interface IGroupScope
     /// <summary>The members of <paramref name="group"/> that run on this node (<c>pg:get_local_members</c>).</summary>
     IReadOnlyList<Pid> GetLocalMembers(string group);
 
-    /// <summary>The groups that have members anywhere in the scope (<c>pg:which_groups</c>).</summary>
+    /// <summary>The groups that have members anywhere in the scope (<c>pg:which_groups</c>), in ordinal order.</summary>
     IReadOnlyList<string> WhichGroups();
 
-    /// <summary>The groups that have members on this node (<c>pg:which_local_groups</c>).</summary>
+    /// <summary>The groups that have members on this node (<c>pg:which_local_groups</c>), in ordinal order.</summary>
     IReadOnlyList<string> WhichLocalGroups();
 
     /// <summary>

@@ -570,6 +570,9 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             case FrameKind.GroupBroadcast:
                 Groups.GroupBroadcastFrame.Receive(_node, Serializer, ref reader);
                 return true;
+            case FrameKind.GroupProtocol:
+                Groups.ScopeProtocolFrame.Receive(_node, Serializer, ref reader);
+                return true;
             default:
                 return Membership?.OnFrame(connection, kind, payload) ?? false;
         }

@@ -52,7 +52,7 @@ internal sealed class GroupScope : IGroupScope
     public async ValueTask JoinAsync(string group, Pid pid)
     {
         CheckGroup(group);
-        CheckLocal(pid, "join");
+        CheckLocal(pid, "join a group");
         await CallAsync<object?>(new JoinRequest(group, [pid])).ConfigureAwait(false);
     }
 
@@ -60,7 +60,7 @@ internal sealed class GroupScope : IGroupScope
     public async ValueTask JoinAsync(string group, IEnumerable<Pid> pids)
     {
         CheckGroup(group);
-        var all = CheckLocal(pids, "join");
+        var all = CheckLocal(pids, "join a group");
         if (all.Length > 0)
         {
             await CallAsync<object?>(new JoinRequest(group, all)).ConfigureAwait(false);
@@ -71,7 +71,7 @@ internal sealed class GroupScope : IGroupScope
     public ValueTask<bool> LeaveAsync(string group, Pid pid)
     {
         CheckGroup(group);
-        CheckLocal(pid, "leave");
+        CheckLocal(pid, "leave a group");
         return CallAsync<bool>(new LeaveRequest(group, [pid]));
     }
 
@@ -79,7 +79,7 @@ internal sealed class GroupScope : IGroupScope
     public ValueTask<bool> LeaveAsync(string group, IEnumerable<Pid> pids)
     {
         CheckGroup(group);
-        var all = CheckLocal(pids, "leave");
+        var all = CheckLocal(pids, "leave a group");
         return all.Length == 0 ? ValueTask.FromResult(false) : CallAsync<bool>(new LeaveRequest(group, all));
     }
 
@@ -102,10 +102,11 @@ internal sealed class GroupScope : IGroupScope
     }
 
     /// <inheritdoc />
-    public IReadOnlyList<string> WhichGroups() => [.. _view.Groups.Keys];
+    public IReadOnlyList<string> WhichGroups() => [.. _view.Groups.Keys.Order(StringComparer.Ordinal)];
 
     /// <inheritdoc />
-    public IReadOnlyList<string> WhichLocalGroups() => [.. _view.Groups.Where(g => !g.Value.LocalMembers.IsEmpty).Select(g => g.Key)];
+    public IReadOnlyList<string> WhichLocalGroups() =>
+        [.. _view.Groups.Where(g => !g.Value.LocalMembers.IsEmpty).Select(g => g.Key).Order(StringComparer.Ordinal)];
 
     // ----------------------------------------------------------------------------------------------------------------
     // Subscriptions
@@ -114,7 +115,7 @@ internal sealed class GroupScope : IGroupScope
     /// <inheritdoc />
     public ValueTask<ScopeMonitor> MonitorScopeAsync(Pid subscriber)
     {
-        CheckLocal(subscriber, "subscribe");
+        CheckLocal(subscriber, "subscribe to changes");
         return CallAsync<ScopeMonitor>(new MonitorScopeRequest(subscriber));
     }
 
@@ -122,7 +123,7 @@ internal sealed class GroupScope : IGroupScope
     public ValueTask<GroupMonitor> MonitorAsync(Pid subscriber, string group)
     {
         CheckGroup(group);
-        CheckLocal(subscriber, "subscribe");
+        CheckLocal(subscriber, "subscribe to changes");
         return CallAsync<GroupMonitor>(new MonitorGroupRequest(subscriber, group));
     }
 
@@ -212,6 +213,9 @@ internal sealed class GroupScope : IGroupScope
         }
     }
 
+    /// <summary>Refuses a pid that is not a process of this node's run, saying why and what to do instead.</summary>
+    /// <param name="pid">The pid.</param>
+    /// <param name="what">What it was to do, to complete "Cannot ...": "join a group", "subscribe".</param>
     private void CheckLocal(Pid pid, string what)
     {
         ArgumentNullException.ThrowIfNull(pid);
@@ -220,11 +224,11 @@ internal sealed class GroupScope : IGroupScope
             return;
         }
         var why = pid.IsVirtual
-            ? $"{pid} is a virtual process, which has no node of its own: only spawned processes can {what} a group"
+            ? $"{pid} is a virtual process, which has no node of its own; only spawned processes take part in groups"
             : pid.Node == Node.Node
-                ? $"{pid} belongs to an earlier run of {Node.Node} (creation {pid.Creation}, now {Node.Creation})"
-                : $"{pid} runs on {pid.Node}, not on {Node.Node}: a process can {what} only through its own node's scope (as in pg); call this on {pid.Node}";
-        throw new ArgumentException($"Cannot {what} process-group scope '{Name}': {why}.", nameof(pid));
+                ? $"{pid} belongs to an earlier run of {Node.Node} (creation {pid.Creation}; the node now runs as {Node.Creation})"
+                : $"{pid} runs on {pid.Node}, and a process takes part only through its own node's scope (as in pg): do this on {pid.Node}";
+        throw new ArgumentException($"Cannot {what} in process-group scope '{Name}' of {Node.Node}: {why}.", nameof(pid));
     }
 
     private Pid[] CheckLocal(IEnumerable<Pid> pids, string what)

@@ -5,7 +5,7 @@ namespace ProcessGrid.Runtime.Groups;
 /// <summary>
 /// One group as the scope process last published it: its members everywhere and its members on this node, a process
 /// once per membership. Immutable: readers hold it as long as they like, and a change is a new view that shares most
-/// of this one (a join or a leave costs O(log n), not a copy of the group).
+/// of this one (a join costs O(log n) rather than a copy of the group; the leaves of a batch cost one pass over it).
 /// </summary>
 internal sealed class GroupView
 {

@@ -4,8 +4,8 @@ namespace ProcessGrid.Runtime.Groups;
 
 /// <summary>
 /// The scope process's working copy of its groups: the last view it published plus the joins and leaves since. Changes
-/// are collected per group and applied together when the view is next needed (at the end of a batch of messages, or
-/// when a sync or a subscription must see the groups as they are), so that a burst of joins or exits costs one pass
+/// are collected per group and applied together when the view is next needed (to publish it at the end of a batch of
+/// messages, or when a subscription must see the groups as they are), so that a burst of joins or exits costs one pass
 /// over each group it touches rather than one pass per process.
 /// </summary>
 /// <remarks>
@@ -18,8 +18,8 @@ internal sealed class ScopeGroups(NodeName self)
     private readonly ImmutableDictionary<string, GroupView>.Builder _groups = ScopeView.Empty.Groups.ToBuilder();
     private readonly Dictionary<string, PendingChanges> _pending = new(StringComparer.Ordinal);
 
-    /// <summary>True when something changed since the view was last taken with <see cref="Current"/>.</summary>
-    public bool HasChanges { get; private set; }
+    /// <summary>True when something changed since the view was last published (see <see cref="TakeUnpublished"/>).</summary>
+    public bool HasUnpublishedChanges { get; private set; }
 
     /// <summary>Records memberships of <paramref name="pids"/> in <paramref name="group"/>.</summary>
     public void Join(string group, IReadOnlyList<Pid> pids) => Pending(group).Joined.AddRange(pids);
@@ -27,7 +27,7 @@ internal sealed class ScopeGroups(NodeName self)
     /// <summary>Records the end of one membership per pid of <paramref name="pids"/> in <paramref name="group"/>.</summary>
     public void Leave(string group, IReadOnlyList<Pid> pids) => Pending(group).Left.AddRange(pids);
 
-    /// <summary>The groups with every recorded change applied.</summary>
+    /// <summary>The groups with every recorded change applied (they still count as unpublished).</summary>
     public ImmutableDictionary<string, GroupView> Current()
     {
         foreach (var (group, changes) in _pending)
@@ -44,13 +44,19 @@ internal sealed class ScopeGroups(NodeName self)
             }
         }
         _pending.Clear();
-        HasChanges = false;
         return _groups.ToImmutable();
+    }
+
+    /// <summary>The groups to publish, with every change applied; afterwards nothing counts as unpublished.</summary>
+    public ImmutableDictionary<string, GroupView> TakeUnpublished()
+    {
+        HasUnpublishedChanges = false;
+        return Current();
     }
 
     private PendingChanges Pending(string group)
     {
-        HasChanges = true;
+        HasUnpublishedChanges = true;
         if (!_pending.TryGetValue(group, out var changes))
         {
             _pending[group] = changes = new PendingChanges();

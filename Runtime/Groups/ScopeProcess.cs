@@ -14,8 +14,8 @@ namespace ProcessGrid.Runtime.Groups;
 /// <para><b>Exchange protocol</b> (between the processes of the same scope; other scopes never hear of it):</para>
 /// <list type="bullet">
 /// <item>On start, and whenever a node comes up (<see cref="NodeUp"/>), the scope sends <see cref="ScopeDiscover"/>
-/// to the scope's registered name on that node (<c>{Scope, Node} ! {discover, self()}</c>). A node that does not run
-/// the scope reports it as a dead letter there.</item>
+/// to the scope on that node (pg's <c>{Scope, Node} ! {discover, self()}</c>); a node that does not run the scope
+/// ignores it. These messages travel as <see cref="ScopeProtocolFrame"/>s: not user messages, never dead letters.</item>
 /// <item>A scope that is discovered answers with <see cref="ScopeSync"/>: every membership of its node. If it did not
 /// know the discoverer, it monitors it, adds it to its peers and discovers it back, so both ends sync.</item>
 /// <item>A <see cref="ScopeSync"/> replaces all a scope knew of the sender's node (unknown senders become peers and are
@@ -70,7 +70,8 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
     protected internal override async Task RunAsync(IProcessContext ctx)
     {
         _ctx = ctx;
-        ctx.TrapExit = true; // To stop tidily (see Stop) when the node shuts it down.
+        scope.Process = ctx.Self; // Before the first discover: the answers are delivered only to the scope's current process.
+        ctx.TrapExit = true; // To stop tidily (see StopAsync) when the node shuts it down.
         // Subscribe before looking at who is connected, so that a node that connects in between is discovered anyway.
         ctx.MonitorNodes();
         foreach (var node in ctx.Grid.Nodes)
@@ -163,9 +164,9 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
     /// <summary>Publishes the batch's changes, tells subscribers and peers, then answers the batch's calls.</summary>
     private void EndBatch()
     {
-        if (_groups.HasChanges)
+        if (_groups.HasUnpublishedChanges)
         {
-            scope.Publish(new ScopeView(_groups.Current()));
+            scope.Publish(new ScopeView(_groups.TakeUnpublished()));
         }
         TellSubscribers();
         SendUnsent();
@@ -320,7 +321,9 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
     // Peers
     // ------------------------------------------------------------------------------------------------------------
 
-    private void Discover(NodeName node) => _ctx.Grid.Send(scope.Name, node, new ScopeDiscover(_ctx.Self));
+    private void Discover(NodeName node) => ScopeProtocolFrame.SendToScope(scope.Node, scope.Name, node, new ScopeDiscover(_ctx.Self));
+
+    private void SendToPeer(Pid peer, object message) => ScopeProtocolFrame.SendToPeers(scope.Node, scope.Name, [peer], message);
 
     private void OnDiscover(Pid peer)
     {
@@ -329,11 +332,11 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
             return;
         }
         SendUnsent(); // The sync below holds every change made so far: none may follow it again.
-        _ctx.Send(peer, new ScopeSync(_ctx.Self, LocalGroups()));
+        SendToPeer(peer, new ScopeSync(_ctx.Self, LocalGroups()));
         if (!_peers.ContainsKey(peer))
         {
             AddPeer(peer);
-            _ctx.Send(peer, new ScopeDiscover(_ctx.Self));
+            SendToPeer(peer, new ScopeDiscover(_ctx.Self));
         }
     }
 
@@ -448,12 +451,10 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
         {
             return;
         }
+        var peers = _peers.Keys.ToList();
         foreach (var update in Updates(changes))
         {
-            foreach (var peer in _peers.Keys)
-            {
-                _ctx.Send(peer, update);
-            }
+            ScopeProtocolFrame.SendToPeers(scope.Node, scope.Name, peers, update);
         }
     }
 

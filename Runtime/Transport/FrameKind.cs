@@ -83,4 +83,7 @@ internal enum FrameKind : byte
 
     /// <summary>A message for every member of a process group on the receiving node (one frame per node, not per member).</summary>
     GroupBroadcast = 90,
+
+    /// <summary>A message between the processes of one process-group scope on two nodes (discover, sync, update).</summary>
+    GroupProtocol = 91,
 }
