@@ -36,6 +36,7 @@ internal static class RegistryBenchmarks
                 nodes.Add(await ProcessNode.StartAsync(options));
             }
             await GlobalAsync(nodes, quick);
+            await GroupBenchmarks.RunAsync(nodes, quick);
             await RpcBenchmarks.RunAsync(nodes, quick);
             await StateBenchmarks.RunAsync(database, quick);
         }

@@ -423,7 +423,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     /// </summary>
     private void ReportUnsent(NodeName to, FrameKind kind, ReadOnlySequence<byte> payload, string why)
     {
-        if (kind is not (FrameKind.Message or FrameKind.Cast or FrameKind.NamedMessage or FrameKind.RpcCast))
+        if (kind is not (FrameKind.Message or FrameKind.Cast or FrameKind.NamedMessage or FrameKind.RpcCast or FrameKind.GroupBroadcast))
         {
             return;
         }
@@ -436,6 +436,10 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
         else if (kind == FrameKind.RpcCast)
         {
             target = $"rpc {reader.ReadString()} on {to}";
+        }
+        else if (kind == FrameKind.GroupBroadcast)
+        {
+            target = Groups.GroupBroadcastFrame.ReadTarget(ref reader, to);
         }
         else
         {
@@ -593,6 +597,12 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
                 return true;
             case FrameKind.SpawnReply:
                 OnSpawnReply(ref reader, remote);
+                return true;
+            case FrameKind.GroupBroadcast:
+                Groups.GroupBroadcastFrame.Receive(_node, Serializer, ref reader);
+                return true;
+            case FrameKind.GroupProtocol:
+                Groups.ScopeProtocolFrame.Receive(_node, Serializer, ref reader);
                 return true;
             default:
                 return Membership?.OnFrame(connection, kind, payload) ?? false;

@@ -67,6 +67,9 @@ public sealed class ProcessGridOptions
     /// <summary>The functions the node serves over rpc from its start (section <c>ProcessGrid:Rpc</c>; registered in code).</summary>
     public Rpc.RpcOptions Rpc { get; } = new();
 
+    /// <summary>Process groups (section <c>ProcessGrid:Groups</c>): the scopes that start with the node besides the default one.</summary>
+    public Groups.GroupsOptions Groups { get; } = new();
+
     /// <summary>Checks every setting.</summary>
     /// <exception cref="ArgumentException">A setting is invalid; the message names it and says what is allowed.</exception>
     public void Validate()
@@ -94,6 +97,7 @@ public sealed class ProcessGridOptions
         }
         Cluster.Validate();
         Persistence.Validate(Cluster);
+        Groups.Validate();
         foreach (var type in VirtualProcesses)
         {
             if (!typeof(GenServer).IsAssignableFrom(type) || type.IsAbstract)

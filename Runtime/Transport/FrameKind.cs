@@ -89,4 +89,10 @@ internal enum FrameKind : byte
 
     /// <summary>The answer to a <see cref="MembershipGossip"/>: the version of the view the receiver now has.</summary>
     MembershipGossipAck = 63,
+
+    /// <summary>A message for every member of a process group on the receiving node (one frame per node, not per member).</summary>
+    GroupBroadcast = 90,
+
+    /// <summary>A message between the processes of one process-group scope on two nodes (discover, sync, update).</summary>
+    GroupProtocol = 91,
 }
