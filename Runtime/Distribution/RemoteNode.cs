@@ -28,6 +28,7 @@ internal sealed class RemoteNode : ICallWatch
     private volatile PeerConnection? _connection;
     private volatile bool _hasWaiting;
     private Task? _connecting;
+    private volatile bool _wasClient;
 
     public RemoteNode(NodeDistribution distribution, NodeName name)
     {
@@ -132,7 +133,9 @@ internal sealed class RemoteNode : ICallWatch
         string? failure = null;
         if (_distribution.EndpointOf(Name) is not { } endpoint)
         {
-            failure = $"{Name} is not a member of the cluster (no address is known for it)";
+            failure = _wasClient
+                ? $"{Name} is a client, reached only over a connection it opens, and it is not connected to this node"
+                : $"{Name} is not a member of the cluster (no address is known for it)";
         }
         else
         {
@@ -183,7 +186,11 @@ internal sealed class RemoteNode : ICallWatch
     }
 
     /// <summary>Called by the distribution layer when a connection to this node opened.</summary>
-    public void Attach(PeerConnection connection) => _connection = connection;
+    public void Attach(PeerConnection connection)
+    {
+        _wasClient = connection.Remote.Role == PeerRole.Client;
+        _connection = connection;
+    }
 
     /// <summary>
     /// Ends the session with this node (its connection was lost): returns what was recorded, for the distribution layer
