@@ -133,9 +133,19 @@ internal sealed class RemoteNode : ICallWatch
         string? failure = null;
         if (_distribution.EndpointOf(Name) is not { } endpoint)
         {
-            failure = _wasClient
-                ? $"{Name} is a client, reached only over a connection it opens, and it is not connected to this node"
-                : $"{Name} is not a member of the cluster (no address is known for it)";
+            if (_wasClient)
+            {
+                // A client is reached only over a connection it opens, and one that lost its connection opens a new one
+                // at once: what is sent meanwhile waits for it, as it would wait for a dial to a node.
+                var wait = _distribution.Transport.Options.ConnectTimeout;
+                using var timeout = new CancellationTokenSource(wait);
+                connection = await _distribution.Transport.AwaitConnectionAsync(Name, timeout.Token).ConfigureAwait(false);
+                failure = $"{Name} is a client, reached only over a connection it opens, and it did not connect to this node within {wait}";
+            }
+            else
+            {
+                failure = $"{Name} is not a member of the cluster (no address is known for it)";
+            }
         }
         else
         {

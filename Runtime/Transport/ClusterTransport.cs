@@ -264,7 +264,7 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
     }
 
     /// <summary>Waits until a connection with <paramref name="peer"/> is open (one it opened to this node); null if none opens in time.</summary>
-    private async Task<PeerConnection?> AwaitConnectionAsync(NodeName peer, CancellationToken cancellationToken)
+    public async Task<PeerConnection?> AwaitConnectionAsync(NodeName peer, CancellationToken cancellationToken)
     {
         while (true)
         {
