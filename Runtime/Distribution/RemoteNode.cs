@@ -28,7 +28,6 @@ internal sealed class RemoteNode : ICallWatch
     private volatile PeerConnection? _connection;
     private volatile bool _hasWaiting;
     private Task? _connecting;
-    private volatile bool _wasClient;
 
     public RemoteNode(NodeDistribution distribution, NodeName name)
     {
@@ -133,14 +132,15 @@ internal sealed class RemoteNode : ICallWatch
         string? failure = null;
         if (_distribution.EndpointOf(Name) is not { } endpoint)
         {
-            if (_wasClient)
+            if (_distribution.MayBeClient(Name))
             {
-                // A client is reached only over a connection it opens, and one that lost its connection opens a new one
-                // at once: what is sent meanwhile waits for it, as it would wait for a dial to a node.
+                // A name membership has never heard of may be a client's, reached only over a connection it opens; a
+                // client opens one at once when it starts or loses one, and what is sent meanwhile waits for it, as it
+                // would wait for a dial to a node.
                 var wait = _distribution.Transport.Options.ConnectTimeout;
                 using var timeout = new CancellationTokenSource(wait);
                 connection = await _distribution.Transport.AwaitConnectionAsync(Name, timeout.Token).ConfigureAwait(false);
-                failure = $"{Name} is a client, reached only over a connection it opens, and it did not connect to this node within {wait}";
+                failure = $"{Name} is not a member of the cluster, nor a client connected to this node (none connected within {wait})";
             }
             else
             {
@@ -196,11 +196,7 @@ internal sealed class RemoteNode : ICallWatch
     }
 
     /// <summary>Called by the distribution layer when a connection to this node opened.</summary>
-    public void Attach(PeerConnection connection)
-    {
-        _wasClient = connection.Remote.Role == PeerRole.Client;
-        _connection = connection;
-    }
+    public void Attach(PeerConnection connection) => _connection = connection;
 
     /// <summary>
     /// Ends the session with this node (its connection was lost): returns what was recorded, for the distribution layer

@@ -342,6 +342,9 @@ internal sealed partial class GatewayManager : IMembershipView, IAsyncDisposable
         _view.Entries.Where(e => e.Name == node && e.Status != NodeStatus.Dead).OrderByDescending(e => e.Creation).FirstOrDefault()?.Endpoint;
 
     /// <inheritdoc />
+    public bool IsMember(NodeName node) => _view.Entries.Any(e => e.Name == node);
+
+    /// <inheritdoc />
     public Refusal? RefusalFor(NodeIdentity peer) => Refusal.Other("a client accepts no connections");
 
     /// <inheritdoc />

@@ -633,6 +633,9 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         _view.Entries.Where(e => e.Name == node && e.Status != NodeStatus.Dead).OrderByDescending(e => e.Creation).FirstOrDefault()?.Endpoint;
 
     /// <inheritdoc />
+    public bool IsMember(NodeName node) => _view.Entries.Any(e => e.Name == node);
+
+    /// <inheritdoc />
     public Refusal? RefusalFor(NodeIdentity peer)
     {
         if (peer.Role == PeerRole.Client)

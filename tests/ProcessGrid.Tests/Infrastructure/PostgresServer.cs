@@ -79,8 +79,12 @@ public sealed class PostgresServer : IAsyncDisposable
     }
 
     /// <summary>Stops the server abruptly (as if the database host failed). Only for an owned server.</summary>
-    public Task StopServerAsync() =>
-        RunAsync(Path.Combine(RequireOwned(), "pg_ctl"), ["-D", Path.Combine(_folder!, "data"), "-m", "immediate", "-w", "stop"], _osUser);
+    public async Task StopServerAsync()
+    {
+        await RunAsync(Path.Combine(RequireOwned(), "pg_ctl"), ["-D", Path.Combine(_folder!, "data"), "-m", "immediate", "-w", "stop"], _osUser);
+        // The pooled connections died with the server: a later test must not be handed one (whichever order tests run in).
+        Npgsql.NpgsqlConnection.ClearAllPools();
+    }
 
     /// <summary>Starts the server again on the same port. Only for an owned server.</summary>
     public Task StartServerAsync() =>
