@@ -47,6 +47,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     private readonly SemaphoreSlim _writes = new(1, 1);
     private readonly DevelopmentTableServer? _tableServer;
     private readonly ClientGateway _gateway;
+    private readonly ClientHealthMonitor _clients;
     private volatile MembershipTableData _view = new(-1, []);
     private readonly List<Task> _loops = [];
     private readonly Lock _roundsGate = new();
@@ -63,6 +64,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         _logger = node.LoggerFactory.CreateLogger("ProcessGrid.Membership");
         _tableServer = servesTable ? new DevelopmentTableServer(distribution, table, _logger) : null;
         _gateway = new ClientGateway(distribution);
+        _clients = new ClientHealthMonitor(distribution.Transport, options, _logger);
     }
 
     /// <summary>This node's identity.</summary>
@@ -262,7 +264,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
                 var targets = _view.Entries
                     .Where(e => e.Status is NodeStatus.Active or NodeStatus.Joining && !e.Is(Self.Name, Self.Creation))
                     .ToList();
-                await Task.WhenAll(targets.Select(ProbeOnceAsync)).ConfigureAwait(false);
+                await Task.WhenAll(targets.Select(ProbeOnceAsync).Append(_clients.ProbeAsync())).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)

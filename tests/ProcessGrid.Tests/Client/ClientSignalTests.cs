@@ -1,3 +1,7 @@
+using System.IO.Pipelines;
+using System.Net.Sockets;
+using System.Text;
+using ProcessGrid.Runtime.Transport;
 using ProcessGrid.Tests.Cluster;
 using static ProcessGrid.Tests.Client.ClientProcesses;
 
@@ -155,5 +159,30 @@ public sealed class ClientSignalTests
         Assert.Equal(version, node.Membership.View.Version);
         node.Send(nodeEvents.Pid, "marker");
         await nodeEvents.ExpectOnly("marker");
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_answering_without_closing_its_connection_is_disconnected_and_its_monitors_fire()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = cluster[0];
+        var frozen = NodeName.Parse("frozen@localhost");
+        // A client that proves the cookie and then reads nothing and answers nothing, like a frozen process whose
+        // sockets stay open.
+        var (host, port) = ClusterTransport.ParseEndpoint(node.Endpoint!);
+        using var socket = new Socket(SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(host, port, TestContext.Current.CancellationToken);
+        await using var stream = new NetworkStream(socket);
+        var settings = new HandshakeSettings(new NodeIdentity(frozen, 1, "", PeerRole.Client), cluster.ClusterId, Encoding.UTF8.GetBytes(cluster.Cookie));
+        await Handshake.DialAsync(PipeReader.Create(stream), PipeWriter.Create(stream), settings, TestContext.Current.CancellationToken);
+        await TestNode.Eventually(() => node.Distribution!.Transport.Find(frozen) is not null, "the node to accept the client");
+        var watcher = Probe.Spawn(node);
+        var onClient = Pid.ForSpawned(frozen, 1, 7);
+        var monitor = await watcher.Run(ctx => ctx.Monitor(onClient));
+
+        Assert.Equal(new Down(monitor, onClient, ExitReason.NoConnection), await watcher.Expect<Down>());
+        await cluster.Log.WaitFor("Client frozen@localhost answered none of 3 probes in a row");
+        Assert.Null(node.Distribution!.Transport.Find(frozen));
+        Assert.DoesNotContain(node.Membership!.View.Entries, e => e.Name == frozen);
     }
 }
