@@ -9,6 +9,9 @@ internal interface IMembershipView
     /// <summary>The address of the member named <paramref name="node"/>, or null when it is not a live member.</summary>
     string? EndpointOf(NodeName node);
 
+    /// <summary>True when the table has a row for <paramref name="node"/>, whatever its status (a client never has one).</summary>
+    bool IsMember(NodeName node);
+
     /// <summary>Null when <paramref name="peer"/> may connect; otherwise the refusal (for example, it was declared dead).</summary>
     Refusal? RefusalFor(NodeIdentity peer);
 

@@ -59,6 +59,12 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     /// <summary>The address membership knows for <paramref name="node"/>.</summary>
     public string? EndpointOf(NodeName node) => Membership?.EndpointOf(node);
 
+    /// <summary>
+    /// True when <paramref name="node"/> may be a client that connects to this node: this node accepts connections,
+    /// and membership has no row for that name (a client never has one; a member that died or left has).
+    /// </summary>
+    public bool MayBeClient(NodeName node) => Transport.IsListening && Membership is { } membership && !membership.IsMember(node);
+
     // ------------------------------------------------------------------------------------------------------------
     // Outgoing: what local processes do to processes on other nodes
     // ------------------------------------------------------------------------------------------------------------

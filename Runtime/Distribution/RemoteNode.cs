@@ -132,7 +132,20 @@ internal sealed class RemoteNode : ICallWatch
         string? failure = null;
         if (_distribution.EndpointOf(Name) is not { } endpoint)
         {
-            failure = $"{Name} is not a member of the cluster (no address is known for it)";
+            if (_distribution.MayBeClient(Name))
+            {
+                // A name membership has never heard of may be a client's, reached only over a connection it opens; a
+                // client opens one at once when it starts or loses one, and what is sent meanwhile waits for it, as it
+                // would wait for a dial to a node.
+                var wait = _distribution.Transport.Options.ConnectTimeout;
+                using var timeout = new CancellationTokenSource(wait);
+                connection = await _distribution.Transport.AwaitConnectionAsync(Name, timeout.Token).ConfigureAwait(false);
+                failure = $"{Name} is not a member of the cluster, nor a client connected to this node (none connected within {wait})";
+            }
+            else
+            {
+                failure = $"{Name} is not a member of the cluster (no address is known for it)";
+            }
         }
         else
         {

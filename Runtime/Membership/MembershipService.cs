@@ -3,6 +3,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using ProcessGrid.Runtime.Cluster;
 using ProcessGrid.Runtime.Distribution;
+using ProcessGrid.Runtime.Gateway;
 using ProcessGrid.Runtime.Transport;
 
 namespace ProcessGrid.Runtime.Membership;
@@ -45,6 +46,8 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     private readonly ConcurrentDictionary<NodeName, byte> _fastProbing = new();
     private readonly SemaphoreSlim _writes = new(1, 1);
     private readonly DevelopmentTableServer? _tableServer;
+    private readonly ClientGateway _gateway;
+    private readonly ClientHealthMonitor _clients;
     private volatile MembershipTableData _view = new(-1, []);
     private readonly List<Task> _loops = [];
     private readonly Lock _roundsGate = new();
@@ -60,6 +63,8 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         _options = options;
         _logger = node.LoggerFactory.CreateLogger("ProcessGrid.Membership");
         _tableServer = servesTable ? new DevelopmentTableServer(distribution, table, _logger) : null;
+        _gateway = new ClientGateway(distribution);
+        _clients = new ClientHealthMonitor(distribution.Transport, options, _logger);
     }
 
     /// <summary>This node's identity.</summary>
@@ -259,7 +264,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
                 var targets = _view.Entries
                     .Where(e => e.Status is NodeStatus.Active or NodeStatus.Joining && !e.Is(Self.Name, Self.Creation))
                     .ToList();
-                await Task.WhenAll(targets.Select(ProbeOnceAsync)).ConfigureAwait(false);
+                await Task.WhenAll(targets.Select(ProbeOnceAsync).Append(_clients.ProbeAsync())).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException)
@@ -510,6 +515,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         }
         while (Interlocked.CompareExchange(ref _view, data, previous) != previous);
         _node.Placement.OnMembersChanged(data.Version, data.Entries.Where(e => e.Status == NodeStatus.Active).Select(e => e.Name));
+        _gateway.Publish(data);
 
         foreach (var entry in data.Entries)
         {
@@ -648,11 +654,17 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         _view.Entries.Where(e => e.Name == node && e.Status != NodeStatus.Dead).OrderByDescending(e => e.Creation).FirstOrDefault()?.Endpoint;
 
     /// <inheritdoc />
+    public bool IsMember(NodeName node) => _view.Entries.Any(e => e.Name == node);
+
+    /// <inheritdoc />
     public Refusal? RefusalFor(NodeIdentity peer)
     {
-        if (peer.Role != PeerRole.Node)
+        if (peer.Role == PeerRole.Client)
         {
-            return null;
+            // Traffic is kept per peer name: a client named like a member would take that member's place.
+            return _view.Entries.Any(e => e.Name == peer.Name && e.Status != NodeStatus.Dead)
+                ? Refusal.Other($"{peer.Name} is the name of a member node; a client needs a name of its own")
+                : null;
         }
         foreach (var entry in _view.Entries.Where(e => e.Name == peer.Name))
         {
@@ -692,6 +704,9 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
                         ack.Release();
                     }
                 }
+                return true;
+            case FrameKind.ClusterViewSubscribe:
+                _gateway.Subscribe(connection, () => _view);
                 return true;
             case FrameKind.MembershipGossipAck:
                 OnGossipAcknowledged(connection.Remote.Name, new FrameReader(payload).ReadInt64());

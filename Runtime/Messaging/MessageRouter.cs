@@ -71,6 +71,19 @@ internal sealed class MessageRouter(ProcessNode node)
             return;
         }
         var route = node.Placement.RouteFor(to, from);
+        if (node.IsClient)
+        {
+            // A client hosts no virtual process: it sends to the key's owner, or, knowing no node, gives up.
+            if (route == node.Node)
+            {
+                Undeliverable(to, envelope, NoNodeForClient, ExitReason.NoConnection);
+            }
+            else
+            {
+                distribution.DeliverTo(route, to, envelope);
+            }
+            return;
+        }
         if (route == node.Node || envelope.Hops >= MaxVirtualHops || (from != node.Node && node.Placement.OwnerOf(to) == from))
         {
             node.Activations.Deliver(to, envelope);
@@ -79,6 +92,8 @@ internal sealed class MessageRouter(ProcessNode node)
         envelope.Hops++;
         distribution.DeliverTo(route, to, envelope);
     }
+
+    private const string NoNodeForClient = "noconnection: this client knows no active node of the cluster to send it to";
 
     /// <summary>Gives up an envelope: a call fails at once with <paramref name="callFailure"/>, anything else is a dead letter.</summary>
     public void Undeliverable(Pid to, Envelope envelope, string why, ExitReason callFailure)
@@ -98,7 +113,7 @@ internal sealed class MessageRouter(ProcessNode node)
     {
         if (pid.IsVirtual)
         {
-            if (!activate)
+            if (!activate || node.IsClient)
             {
                 return node.Activations.Find(pid);
             }
@@ -180,8 +195,11 @@ internal sealed class MessageRouter(ProcessNode node)
             return null;
         }
         var cell = Resolve(target, activate: true);
-        return cell is not null && cell.AcceptLink(from, fromCell) ? null : ExitReason.NoProc;
+        return cell is not null && cell.AcceptLink(from, fromCell) ? null : Unresolved(target);
     }
+
+    /// <summary>Why a link or monitor on <paramref name="target"/> found no process: a client that knows no node to host a virtual one cannot reach it.</summary>
+    private ExitReason Unresolved(Pid target) => target.IsVirtual && node.IsClient ? ExitReason.NoConnection : ExitReason.NoProc;
 
     /// <summary>Removes <paramref name="from"/> from <paramref name="target"/>'s links.</summary>
     public void RemoveLink(Pid target, Pid from)
@@ -207,7 +225,7 @@ internal sealed class MessageRouter(ProcessNode node)
             return null;
         }
         var cell = Resolve(target, activate: true);
-        return cell is not null && cell.AddWatcher(monitorRef, watcher) ? null : ExitReason.NoProc;
+        return cell is not null && cell.AddWatcher(monitorRef, watcher) ? null : Unresolved(target);
     }
 
     /// <summary>Removes a monitor from <paramref name="target"/>.</summary>

@@ -40,6 +40,10 @@ public sealed partial class ProcessNode
             await rpc.DisposeAsync().ConfigureAwait(false);
         }
         await StopGlobalAsync().ConfigureAwait(false);
+        if (Gateways is { } gateways)
+        {
+            await gateways.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     /// <summary>A member of the cluster was declared dead or left: what it held cluster-wide is released.</summary>

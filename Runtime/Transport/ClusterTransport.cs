@@ -60,6 +60,9 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
 
     internal ILogger Logger { get; }
 
+    /// <summary>True once this node accepts connections (a client never does).</summary>
+    public bool IsListening => _listener is not null;
+
     /// <summary>The open connections, one per peer.</summary>
     public IEnumerable<PeerConnection> Connections => _connections.Values.Where(c => c.IsOpen);
 
@@ -264,7 +267,7 @@ internal sealed partial class ClusterTransport : ConnectionHandler, IAsyncDispos
     }
 
     /// <summary>Waits until a connection with <paramref name="peer"/> is open (one it opened to this node); null if none opens in time.</summary>
-    private async Task<PeerConnection?> AwaitConnectionAsync(NodeName peer, CancellationToken cancellationToken)
+    public async Task<PeerConnection?> AwaitConnectionAsync(NodeName peer, CancellationToken cancellationToken)
     {
         while (true)
         {

@@ -90,6 +90,12 @@ internal enum FrameKind : byte
     /// <summary>The answer to a <see cref="MembershipGossip"/>: the version of the view the receiver now has.</summary>
     MembershipGossipAck = 63,
 
+    /// <summary>Client → node: send me the cluster view, now and whenever it changes (the node becomes the client's gateway).</summary>
+    ClusterViewSubscribe = 70,
+
+    /// <summary>Node → client: the membership view the node has (a table snapshot with its version).</summary>
+    ClusterView = 71,
+
     /// <summary>A message for every member of a process group on the receiving node (one frame per node, not per member).</summary>
     GroupBroadcast = 90,
 

@@ -24,7 +24,7 @@ public sealed class Probe
                     continue;
                 }
                 _inbox.Post(message);
-                if (message is Exit { Reason.Kind: ExitReasonKind.Shutdown } exit && exit.From == (grid as ProcessNode)?.SystemPid)
+                if (message is Exit { Reason.Kind: ExitReasonKind.Shutdown } exit && exit.From == SystemPidOf(grid))
                 {
                     return; // A trapping probe still stops when its node shuts down (rather than holding up the stop).
                 }
@@ -32,6 +32,14 @@ public sealed class Probe
         });
         _inbox.Name = $"probe {Pid}";
     }
+
+    /// <summary>The pid that sends a node's (or a client's) shutdown signal to its processes.</summary>
+    private static Pid? SystemPidOf(IProcessGrid grid) => grid switch
+    {
+        ProcessNode node => node.SystemPid,
+        ProcessGrid.Client.GridClient client => client.InnerNode.SystemPid,
+        _ => null,
+    };
 
     /// <summary>The probe's process.</summary>
     public Pid Pid { get; }
