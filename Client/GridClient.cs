@@ -156,6 +156,9 @@ public sealed class GridClient : IProcessGrid, IAsyncDisposable
     public void Send(string name, NodeName node, object message) => _node.Send(name, node, message);
 
     /// <inheritdoc />
+    public ValueTask<TReply> Call<TReply>(string name, NodeName node, object request, TimeSpan? timeout = null) => _node.Call<TReply>(name, node, request, timeout);
+
+    /// <inheritdoc />
     public void Cast(Pid to, object message) => _node.Cast(to, message);
 
     /// <inheritdoc />
