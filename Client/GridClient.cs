@@ -17,9 +17,10 @@ namespace ProcessGrid.Client;
 /// <para><b>How it reaches the cluster.</b> It connects through one of its gateways, learns the cluster's active nodes
 /// and their addresses, and then talks to each node over its own connection (a virtual process at the node that owns
 /// its key), as an Erlang hidden node does, rather than relaying every message through the gateway as an Orleans
-/// client does: one hop per message, Erlang's order between each pair of processes, and a session per node (see
-/// <see cref="GatewayManager"/> for the full reasoning). It must therefore be able to reach every node's advertised
-/// address.</para>
+/// client does: one hop per message, Erlang's order between each pair of processes, a session per node (the loss of
+/// the gateway is not the loss of every node), and no gateway as a bottleneck. It must therefore be able to reach
+/// every node's advertised address, and it keeps a connection to each active node so that any node can reach the
+/// client's processes.</para>
 /// <para><b>Failures.</b> When its gateway dies, the client follows the cluster through another node and keeps
 /// working. When a node dies, the calls waiting on it fail at once with <c>{nodedown, Node}</c>, monitors and links
 /// of the client's processes on its processes fire with <c>noconnection</c>, and virtual processes move to the

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Threading.Channels;
+using ProcessGrid.Client;
 using ProcessGrid.Runtime;
 using ProcessGrid.Runtime.Hosting;
 using ProcessGrid.Runtime.Placement;
@@ -63,6 +64,16 @@ internal static class ClusterBenchmarks
             Figures.Print("cluster.call.rate", rate, "calls/s");
             Figures.Print("cluster.call.c64.rate", await ConcurrentCallsAsync(node, echo, callers: 64, quick ? 20_000 : 200_000), "calls/s");
 
+            // The same calls from a client that reached the cluster through this node: it calls the silo directly.
+            await using (var client = await ConnectClientAsync(node))
+            {
+                await Workloads.SequentialCallsAsync(client, echo, calls / 4);
+                var (clientRate, clientP50, clientP99) = await Workloads.SequentialCallsAsync(client, echo, calls);
+                Figures.Print("cluster.client.call.p50_us", clientP50, "us");
+                Figures.Print("cluster.client.call.p99_us", clientP99, "us");
+                Figures.Print("cluster.client.call.rate", clientRate, "calls/s");
+            }
+
             var rounds = quick ? 1 : 3;
             var nodedown = new List<double>();
             var failover = new List<double>();
@@ -98,6 +109,14 @@ internal static class ClusterBenchmarks
             }
             await node.StopAsync();
         }
+    }
+
+    /// <summary>Connects a client to the benchmark's cluster with the benchmark's node as its gateway.</summary>
+    private static Task<GridClient> ConnectClientAsync(ProcessNode node)
+    {
+        var options = new GridClientOptions { ClusterId = node.Options.Cluster.ClusterId, Cookie = node.Options.Cluster.Cookie, Name = "bench-client@localhost" };
+        options.Gateways.Add(node.Endpoint!);
+        return GridClient.ConnectAsync(options);
     }
 
     /// <summary>Starts a silo that joins the benchmark's node, and waits until the benchmark places virtual processes on it.</summary>

@@ -35,8 +35,8 @@ internal static class Workloads
         return (double)perSender * senders / stopwatch.Elapsed.TotalSeconds;
     }
 
-    /// <summary>One process here calls <paramref name="server"/> <paramref name="count"/> times in a row; calls/s and latency percentiles.</summary>
-    public static async Task<(double Rate, double P50Us, double P99Us)> SequentialCallsAsync(ProcessNode node, Pid server, int count)
+    /// <summary>One process here (on a node, or in a client) calls <paramref name="server"/> <paramref name="count"/> times in a row; calls/s and latency percentiles.</summary>
+    public static async Task<(double Rate, double P50Us, double P99Us)> SequentialCallsAsync(IProcessGrid node, Pid server, int count)
     {
         var samples = new long[count];
         var done = new TaskCompletionSource<TimeSpan>(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -32,9 +32,11 @@ namespace ProcessGrid.Runtime.Gateway;
 /// addresses; it keeps trying, with growing pauses, until one answers. Calls, links and monitors toward the lost node
 /// itself fail at once (<c>{nodedown, Node}</c>, <c>noconnection</c>) as they would on a member; the cluster declares
 /// the node dead, the new gateway reports it, and its virtual processes move to the survivors.</para>
-/// <para><b>Not a member.</b> The client is in no membership row, is never probed or voted on, is never a placement
-/// target, and nodes list it in neither <c>Nodes</c> nor node-monitor messages. When it goes, its connections close and
-/// each node ends its session with it: links and monitors from the client's processes fire with <c>noconnection</c>.</para>
+/// <para><b>Not a member.</b> The client is in no membership row, is never voted on or declared dead, is never a
+/// placement target, and nodes list it in neither <c>Nodes</c> nor node-monitor messages. When it goes, its connections
+/// close and each node ends its session with it: links and monitors from the client's processes fire with
+/// <c>noconnection</c>. A client that stops answering without closing its connections is disconnected by the nodes'
+/// probes (see <see cref="ClientHealthMonitor"/>).</para>
 /// </remarks>
 internal sealed partial class GatewayManager : IMembershipView, IAsyncDisposable
 {

@@ -1,5 +1,8 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using ProcessGrid.Client;
+using ProcessGrid.Client.Hosting;
 
 namespace ProcessGrid.Tests.Client;
 
@@ -181,6 +184,32 @@ public sealed class ClientConnectTests
         Assert.Equal("reports@app1", options.Name);
         Assert.Equal(TimeSpan.FromSeconds(2), options.DefaultCallTimeout);
         Assert.Equal(TimeSpan.FromSeconds(3), options.Transport.ConnectTimeout);
+    }
+
+    [Fact]
+    public async Task A_host_connects_a_client_bound_from_configuration_when_it_starts_and_closes_it_when_it_stops()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["ProcessGrid:Client:Gateways:0"] = cluster[0].Endpoint,
+            ["ProcessGrid:Client:ClusterId"] = cluster.ClusterId,
+            ["ProcessGrid:Client:Cookie"] = cluster.Cookie,
+            ["ProcessGrid:Client:Name"] = "hosted@localhost",
+        });
+        builder.Services.AddGridClient(configuration: builder.Configuration);
+        using var host = builder.Build();
+        Assert.Contains("after the host has started", Assert.Throws<InvalidOperationException>(() => host.Services.GetRequiredService<GridClient>()).Message);
+
+        await host.StartAsync(TestContext.Current.CancellationToken);
+
+        var client = host.Services.GetRequiredService<GridClient>();
+        Assert.Same(client, host.Services.GetRequiredService<IProcessGrid>());
+        Assert.Equal(NodeName.Parse("hosted@localhost"), client.Node);
+        Assert.Equal(cluster[0].Node, client.Gateway);
+        await host.StopAsync(TestContext.Current.CancellationToken);
+        await TestNode.Eventually(() => cluster[0].Distribution!.Transport.Find(client.Node) is null, "the node to see the client's connection closed");
     }
 
     /// <summary>A loopback port nothing listens on (bound, then released).</summary>
