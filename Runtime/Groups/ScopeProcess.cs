@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace ProcessGrid.Runtime.Groups;
 
 /// <summary>
@@ -39,8 +37,11 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
     /// <summary>The most messages handled before the view is published and calls are answered.</summary>
     private const int MaxBatch = 1024;
 
-    /// <summary>The most memberships one update message carries (a bigger burst goes as several, in order).</summary>
-    private const int MaxIdsPerUpdate = 65_536;
+    /// <summary>
+    /// The most memberships one update or sync message carries (a bigger one goes as several, in order): about 1 MB
+    /// written, well within a frame's size.
+    /// </summary>
+    private const int MaxIdsPerMessage = 65_536;
 
     // Local processes that are members, with the scope's monitor on each and the groups they joined (pg's 'local').
     private readonly Dictionary<Pid, LocalMembership> _local = [];
@@ -290,7 +291,7 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
         TellSubscribers();
         var monitorRef = _ctx.Monitor(subscriber);
         _subscriptions.AddGroup(monitorRef, subscriber, group);
-        var members = _groups.Current().TryGetValue(group, out var view) ? view.Members : ImmutableList<Pid>.Empty;
+        var members = _groups.Current().TryGetValue(group, out var view) ? view.Members : MemberList.Empty;
         _replies.Add((from, new GroupMonitor(monitorRef, members)));
     }
 
@@ -332,7 +333,10 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
             return;
         }
         SendUnsent(); // The sync below holds every change made so far: none may follow it again.
-        SendToPeer(peer, new ScopeSync(_ctx.Self, LocalGroups()));
+        foreach (var part in SyncParts())
+        {
+            SendToPeer(peer, part);
+        }
         if (!_peers.ContainsKey(peer))
         {
             AddPeer(peer);
@@ -347,21 +351,25 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
             return;
         }
         var peer = _peers.TryGetValue(sync.Scope, out var known) ? known : AddPeer(sync.Scope);
-        var groups = new Dictionary<string, Dictionary<Pid, int>>(sync.Groups.Length, StringComparer.Ordinal);
+        var incoming = peer.IncomingSync ??= new Dictionary<string, Dictionary<Pid, int>>(StringComparer.Ordinal);
         foreach (var (group, ids) in sync.Groups)
         {
-            var members = new Dictionary<Pid, int>(ids.Length);
+            if (!incoming.TryGetValue(group, out var members))
+            {
+                incoming[group] = members = new Dictionary<Pid, int>(ids.Length);
+            }
             foreach (var id in ids)
             {
                 var pid = peer.PidOf(id);
                 members[pid] = members.GetValueOrDefault(pid) + 1;
             }
-            if (members.Count > 0)
-            {
-                groups[group] = members;
-            }
         }
-        foreach (var (group, joined, left) in peer.Replace(groups))
+        if (sync.More)
+        {
+            return; // The sync takes effect with its last part.
+        }
+        peer.IncomingSync = null;
+        foreach (var (group, joined, left) in peer.Replace(incoming))
         {
             Changed(joined: true, group, joined, local: false);
             Changed(joined: false, group, left, local: false);
@@ -458,17 +466,17 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
         }
     }
 
-    /// <summary>The changes as update messages of at most <see cref="MaxIdsPerUpdate"/> memberships each.</summary>
+    /// <summary>The changes as update messages of at most <see cref="MaxIdsPerMessage"/> memberships each.</summary>
     private IEnumerable<ScopeUpdate> Updates(GroupChange[] changes)
     {
         var batch = new List<MembershipChange>();
         var size = 0;
         foreach (var change in changes)
         {
-            for (var start = 0; start < change.Pids.Count; start += MaxIdsPerUpdate)
+            for (var start = 0; start < change.Pids.Count; start += MaxIdsPerMessage)
             {
-                var count = Math.Min(MaxIdsPerUpdate, change.Pids.Count - start);
-                if (size + count > MaxIdsPerUpdate && batch.Count > 0)
+                var count = Math.Min(MaxIdsPerMessage, change.Pids.Count - start);
+                if (size + count > MaxIdsPerMessage && batch.Count > 0)
                 {
                     yield return new ScopeUpdate(_ctx.Self, [.. batch]);
                     batch.Clear();
@@ -489,8 +497,8 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
         }
     }
 
-    /// <summary>Every membership of a local process, per group (the content of a sync).</summary>
-    private GroupMembers[] LocalGroups()
+    /// <summary>Every membership of a local process, per group: a sync, in parts of at most <see cref="MaxIdsPerMessage"/> memberships.</summary>
+    private List<ScopeSync> SyncParts()
     {
         var groups = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         foreach (var (pid, membership) in _local)
@@ -504,7 +512,26 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
                 ids.Add(pid.Id);
             }
         }
-        return [.. groups.Select(g => new GroupMembers(g.Key, [.. g.Value]))];
+        var parts = new List<ScopeSync>();
+        var part = new List<GroupMembers>();
+        var size = 0;
+        foreach (var (group, ids) in groups)
+        {
+            for (var start = 0; start < ids.Count; start += MaxIdsPerMessage)
+            {
+                var count = Math.Min(MaxIdsPerMessage, ids.Count - start);
+                if (size + count > MaxIdsPerMessage && part.Count > 0)
+                {
+                    parts.Add(new ScopeSync(_ctx.Self, [.. part], More: true));
+                    part.Clear();
+                    size = 0;
+                }
+                part.Add(new GroupMembers(group, [.. ids.GetRange(start, count)]));
+                size += count;
+            }
+        }
+        parts.Add(new ScopeSync(_ctx.Self, [.. part], More: false));
+        return parts;
     }
 
     /// <summary>Fails a call with an error that says what was wrong with it.</summary>
