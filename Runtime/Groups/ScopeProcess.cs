@@ -17,7 +17,8 @@ namespace ProcessGrid.Runtime.Groups;
 /// <item>A scope that is discovered answers with <see cref="ScopeSync"/>: every membership of its node. If it did not
 /// know the discoverer, it monitors it, adds it to its peers and discovers it back, so both ends sync.</item>
 /// <item>A <see cref="ScopeSync"/> replaces all a scope knew of the sender's node (unknown senders become peers and are
-/// monitored); the differences are reported to subscribers as joins and leaves.</item>
+/// monitored); the differences are reported to subscribers as joins and leaves. A big sync comes in parts, sent one
+/// after the other, and takes effect with the last.</item>
 /// <item>Local joins and leaves, and the leaves of local members that exit, are sent to every peer as a
 /// <see cref="ScopeUpdate"/>. Updates from a process that is not a peer are ignored: a sync from it will follow.</item>
 /// <item>The end of a peer (its <see cref="Down"/>: it exited, or its node's connection was lost; or the
@@ -50,7 +51,7 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
     private readonly Dictionary<Pid, PeerScope> _peers = [];
 
     // Who is told of changes (pg's scope_monitors and group_monitors).
-    private readonly ScopeSubscriptions _subscriptions = new();
+    private readonly ScopeSubscriptions _subscriptions = new(scope.Node);
 
     // The groups, as published plus the changes of the batch being handled.
     private readonly ScopeGroups _groups = new(scope.Node.Node);
@@ -227,9 +228,8 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
     private void OnMemberExited(Pid pid, LocalMembership membership)
     {
         _local.Remove(pid);
-        foreach (var group in membership.Groups.Distinct(StringComparer.Ordinal))
+        foreach (var (group, times) in membership.Groups.CountBy(g => g, StringComparer.Ordinal))
         {
-            var times = membership.Groups.Count(g => string.Equals(g, group, StringComparison.Ordinal));
             Changed(joined: false, group, Enumerable.Repeat(pid, times).ToList(), local: true);
         }
     }
@@ -428,23 +428,20 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
 
     private void OnDown(Down down)
     {
-        if (_local.TryGetValue(down.Pid, out var membership))
+        if (_local.TryGetValue(down.Pid, out var membership) && membership.Monitor == down.Ref)
         {
-            if (membership.Monitor == down.Ref)
-            {
-                OnMemberExited(down.Pid, membership);
-            }
-            return; // Otherwise the Down of an earlier membership, ended by a leave, that was already on its way.
+            OnMemberExited(down.Pid, membership);
         }
-        if (_peers.TryGetValue(down.Pid, out var peer))
+        else if (_peers.TryGetValue(down.Pid, out var peer) && peer.Monitor == down.Ref)
         {
-            if (peer.Monitor == down.Ref)
-            {
-                OnPeerGone(peer, down.Reason.ToString());
-            }
-            return;
+            OnPeerGone(peer, down.Reason.ToString());
         }
-        _subscriptions.Remove(down.Ref); // A subscriber exited.
+        else
+        {
+            // A subscriber exited (one process may be a member and a subscriber: each has its own monitor). Otherwise
+            // the Down of a membership that a leave ended while it was on its way: no subscription has its reference.
+            _subscriptions.Remove(down.Ref);
+        }
     }
 
     /// <summary>Sends the local changes not yet sent to every peer, in order.</summary>
