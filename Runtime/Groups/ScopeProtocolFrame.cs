@@ -60,6 +60,7 @@ internal static partial class ScopeProtocolFrame
     {
         var scopeName = reader.ReadString();
         var target = WireFormat.ReadPid(ref reader, node);
+        var logger = node.GroupService?.Logger ?? node.Logger;
         object message;
         try
         {
@@ -68,18 +69,18 @@ internal static partial class ScopeProtocolFrame
         catch (Exception e) when (e is UnknownMessageTypeException or JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
             // A peer that speaks another version of the protocol: it is left out of the overlay, and the log says so.
-            LogUnreadable(node.Logger, scopeName, $"it could not be read: {e.Message}");
+            LogUnreadable(logger, scopeName, $"it could not be read: {e.Message}");
             return;
         }
         if (message is not IPeerMessage { Scope: var sender } || sender.Node != from)
         {
-            LogUnreadable(node.Logger, scopeName, $"a {message.GetType().Name} from {from} is not a message of a scope process of that node");
+            LogUnreadable(logger, scopeName, $"a {message.GetType().Name} from {from} is not a message of a scope process of that node");
             return;
         }
         var scope = node.GroupService?.Find(scopeName);
         if (scope?.Process is not { } process || (target is not null && target != process))
         {
-            LogDropped(node.Logger, message.GetType().Name, scopeName, node.Node);
+            LogDropped(logger, message.GetType().Name, scopeName, node.Node);
             return;
         }
         node.Router.Deliver(process, new Envelope(EnvelopeKind.Message, message));
