@@ -608,7 +608,7 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
                 Groups.GroupBroadcastFrame.Receive(_node, Serializer, ref reader);
                 return true;
             case FrameKind.GroupProtocol:
-                Groups.ScopeProtocolFrame.Receive(_node, Serializer, ref reader);
+                Groups.ScopeProtocolFrame.Receive(_node, Serializer, ref reader, remote.Name);
                 return true;
             default:
                 return Membership?.OnFrame(connection, kind, payload) ?? false;

@@ -170,6 +170,14 @@ internal sealed class GroupScope : IGroupScope
         }
         var frames = new FrameBuilder[targets.RemoteNodes.Length];
         frames[0] = GroupBroadcastFrame.Write(distribution.Serializer, Name, group, message);
+        var limit = distribution.Transport.Options.MaxFrameSize;
+        if (frames[0].PayloadLength + 1 > limit)
+        {
+            var size = frames[0].PayloadLength;
+            frames[0].Release();
+            throw new MessageSerializationException(message.GetType(),
+                $"written it takes {size} bytes, more than the {limit} a frame between nodes carries ({Hosting.ProcessGridOptions.SectionName}:Cluster:Transport:MaxFrameSize).");
+        }
         for (var i = 1; i < frames.Length; i++)
         {
             frames[i] = GroupBroadcastFrame.Copy(frames[0]);

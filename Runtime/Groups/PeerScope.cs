@@ -15,6 +15,9 @@ internal sealed class PeerScope(Pid process, MonitorRef monitor, ProcessNode nod
     /// <summary>Its node's members: group → process → memberships.</summary>
     public Dictionary<string, Dictionary<Pid, int>> Groups { get; private set; } = new(StringComparer.Ordinal);
 
+    /// <summary>The parts of a sync received so far, while more are to come; null between syncs.</summary>
+    public Dictionary<string, Dictionary<Pid, int>>? IncomingSync { get; set; }
+
     /// <summary>The process number <paramref name="id"/> of the peer's node run, attached to this node for sending.</summary>
     public Pid PidOf(long id)
     {

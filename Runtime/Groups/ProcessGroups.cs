@@ -43,6 +43,9 @@ internal sealed partial class ProcessGroups : IProcessGroups
         }
     }
 
+    /// <summary>Where process groups log.</summary>
+    internal ILogger Logger => _logger;
+
     /// <summary>The scope <paramref name="name"/> if this node runs it.</summary>
     internal GroupScope? Find(string name) => _scopes.TryGetValue(name, out var scope) ? scope : null;
 

@@ -1,5 +1,3 @@
-using System.Collections.Immutable;
-
 namespace ProcessGrid.Runtime.Groups;
 
 /// <summary>
@@ -19,7 +17,8 @@ namespace ProcessGrid.Runtime.Groups;
 /// <item>A scope that is discovered answers with <see cref="ScopeSync"/>: every membership of its node. If it did not
 /// know the discoverer, it monitors it, adds it to its peers and discovers it back, so both ends sync.</item>
 /// <item>A <see cref="ScopeSync"/> replaces all a scope knew of the sender's node (unknown senders become peers and are
-/// monitored); the differences are reported to subscribers as joins and leaves.</item>
+/// monitored); the differences are reported to subscribers as joins and leaves. A big sync comes in parts, sent one
+/// after the other, and takes effect with the last.</item>
 /// <item>Local joins and leaves, and the leaves of local members that exit, are sent to every peer as a
 /// <see cref="ScopeUpdate"/>. Updates from a process that is not a peer are ignored: a sync from it will follow.</item>
 /// <item>The end of a peer (its <see cref="Down"/>: it exited, or its node's connection was lost; or the
@@ -39,8 +38,11 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
     /// <summary>The most messages handled before the view is published and calls are answered.</summary>
     private const int MaxBatch = 1024;
 
-    /// <summary>The most memberships one update message carries (a bigger burst goes as several, in order).</summary>
-    private const int MaxIdsPerUpdate = 65_536;
+    /// <summary>
+    /// The most memberships one update or sync message carries (a bigger one goes as several, in order): about 1 MB
+    /// written, well within a frame's size.
+    /// </summary>
+    private const int MaxIdsPerMessage = 65_536;
 
     // Local processes that are members, with the scope's monitor on each and the groups they joined (pg's 'local').
     private readonly Dictionary<Pid, LocalMembership> _local = [];
@@ -49,7 +51,7 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
     private readonly Dictionary<Pid, PeerScope> _peers = [];
 
     // Who is told of changes (pg's scope_monitors and group_monitors).
-    private readonly ScopeSubscriptions _subscriptions = new();
+    private readonly ScopeSubscriptions _subscriptions = new(scope.Node);
 
     // The groups, as published plus the changes of the batch being handled.
     private readonly ScopeGroups _groups = new(scope.Node.Node);
@@ -226,9 +228,8 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
     private void OnMemberExited(Pid pid, LocalMembership membership)
     {
         _local.Remove(pid);
-        foreach (var group in membership.Groups.Distinct(StringComparer.Ordinal))
+        foreach (var (group, times) in membership.Groups.CountBy(g => g, StringComparer.Ordinal))
         {
-            var times = membership.Groups.Count(g => string.Equals(g, group, StringComparison.Ordinal));
             Changed(joined: false, group, Enumerable.Repeat(pid, times).ToList(), local: true);
         }
     }
@@ -290,7 +291,7 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
         TellSubscribers();
         var monitorRef = _ctx.Monitor(subscriber);
         _subscriptions.AddGroup(monitorRef, subscriber, group);
-        var members = _groups.Current().TryGetValue(group, out var view) ? view.Members : ImmutableList<Pid>.Empty;
+        var members = _groups.Current().TryGetValue(group, out var view) ? view.Members : MemberList.Empty;
         _replies.Add((from, new GroupMonitor(monitorRef, members)));
     }
 
@@ -332,7 +333,10 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
             return;
         }
         SendUnsent(); // The sync below holds every change made so far: none may follow it again.
-        SendToPeer(peer, new ScopeSync(_ctx.Self, LocalGroups()));
+        foreach (var part in SyncParts())
+        {
+            SendToPeer(peer, part);
+        }
         if (!_peers.ContainsKey(peer))
         {
             AddPeer(peer);
@@ -347,21 +351,25 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
             return;
         }
         var peer = _peers.TryGetValue(sync.Scope, out var known) ? known : AddPeer(sync.Scope);
-        var groups = new Dictionary<string, Dictionary<Pid, int>>(sync.Groups.Length, StringComparer.Ordinal);
+        var incoming = peer.IncomingSync ??= new Dictionary<string, Dictionary<Pid, int>>(StringComparer.Ordinal);
         foreach (var (group, ids) in sync.Groups)
         {
-            var members = new Dictionary<Pid, int>(ids.Length);
+            if (!incoming.TryGetValue(group, out var members))
+            {
+                incoming[group] = members = new Dictionary<Pid, int>(ids.Length);
+            }
             foreach (var id in ids)
             {
                 var pid = peer.PidOf(id);
                 members[pid] = members.GetValueOrDefault(pid) + 1;
             }
-            if (members.Count > 0)
-            {
-                groups[group] = members;
-            }
         }
-        foreach (var (group, joined, left) in peer.Replace(groups))
+        if (sync.More)
+        {
+            return; // The sync takes effect with its last part.
+        }
+        peer.IncomingSync = null;
+        foreach (var (group, joined, left) in peer.Replace(incoming))
         {
             Changed(joined: true, group, joined, local: false);
             Changed(joined: false, group, left, local: false);
@@ -420,23 +428,20 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
 
     private void OnDown(Down down)
     {
-        if (_local.TryGetValue(down.Pid, out var membership))
+        if (_local.TryGetValue(down.Pid, out var membership) && membership.Monitor == down.Ref)
         {
-            if (membership.Monitor == down.Ref)
-            {
-                OnMemberExited(down.Pid, membership);
-            }
-            return; // Otherwise the Down of an earlier membership, ended by a leave, that was already on its way.
+            OnMemberExited(down.Pid, membership);
         }
-        if (_peers.TryGetValue(down.Pid, out var peer))
+        else if (_peers.TryGetValue(down.Pid, out var peer) && peer.Monitor == down.Ref)
         {
-            if (peer.Monitor == down.Ref)
-            {
-                OnPeerGone(peer, down.Reason.ToString());
-            }
-            return;
+            OnPeerGone(peer, down.Reason.ToString());
         }
-        _subscriptions.Remove(down.Ref); // A subscriber exited.
+        else
+        {
+            // A subscriber exited (one process may be a member and a subscriber: each has its own monitor). Otherwise
+            // the Down of a membership that a leave ended while it was on its way: no subscription has its reference.
+            _subscriptions.Remove(down.Ref);
+        }
     }
 
     /// <summary>Sends the local changes not yet sent to every peer, in order.</summary>
@@ -458,17 +463,17 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
         }
     }
 
-    /// <summary>The changes as update messages of at most <see cref="MaxIdsPerUpdate"/> memberships each.</summary>
+    /// <summary>The changes as update messages of at most <see cref="MaxIdsPerMessage"/> memberships each.</summary>
     private IEnumerable<ScopeUpdate> Updates(GroupChange[] changes)
     {
         var batch = new List<MembershipChange>();
         var size = 0;
         foreach (var change in changes)
         {
-            for (var start = 0; start < change.Pids.Count; start += MaxIdsPerUpdate)
+            for (var start = 0; start < change.Pids.Count; start += MaxIdsPerMessage)
             {
-                var count = Math.Min(MaxIdsPerUpdate, change.Pids.Count - start);
-                if (size + count > MaxIdsPerUpdate && batch.Count > 0)
+                var count = Math.Min(MaxIdsPerMessage, change.Pids.Count - start);
+                if (size + count > MaxIdsPerMessage && batch.Count > 0)
                 {
                     yield return new ScopeUpdate(_ctx.Self, [.. batch]);
                     batch.Clear();
@@ -489,8 +494,8 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
         }
     }
 
-    /// <summary>Every membership of a local process, per group (the content of a sync).</summary>
-    private GroupMembers[] LocalGroups()
+    /// <summary>Every membership of a local process, per group: a sync, in parts of at most <see cref="MaxIdsPerMessage"/> memberships.</summary>
+    private List<ScopeSync> SyncParts()
     {
         var groups = new Dictionary<string, List<long>>(StringComparer.Ordinal);
         foreach (var (pid, membership) in _local)
@@ -504,7 +509,26 @@ internal sealed partial class ScopeProcess(GroupScope scope) : GridProcess
                 ids.Add(pid.Id);
             }
         }
-        return [.. groups.Select(g => new GroupMembers(g.Key, [.. g.Value]))];
+        var parts = new List<ScopeSync>();
+        var part = new List<GroupMembers>();
+        var size = 0;
+        foreach (var (group, ids) in groups)
+        {
+            for (var start = 0; start < ids.Count; start += MaxIdsPerMessage)
+            {
+                var count = Math.Min(MaxIdsPerMessage, ids.Count - start);
+                if (size + count > MaxIdsPerMessage && part.Count > 0)
+                {
+                    parts.Add(new ScopeSync(_ctx.Self, [.. part], More: true));
+                    part.Clear();
+                    size = 0;
+                }
+                part.Add(new GroupMembers(group, [.. ids.GetRange(start, count)]));
+                size += count;
+            }
+        }
+        parts.Add(new ScopeSync(_ctx.Self, [.. part], More: false));
+        return parts;
     }
 
     /// <summary>Fails a call with an error that says what was wrong with it.</summary>

@@ -56,10 +56,11 @@ internal static partial class ScopeProtocolFrame
     }
 
     /// <summary>Hands a protocol message that arrived from another node to the scope's process here, or drops it (see the remarks).</summary>
-    public static void Receive(ProcessNode node, MessageSerializer serializer, ref FrameReader reader)
+    public static void Receive(ProcessNode node, MessageSerializer serializer, ref FrameReader reader, NodeName from)
     {
         var scopeName = reader.ReadString();
         var target = WireFormat.ReadPid(ref reader, node);
+        var logger = node.GroupService?.Logger ?? node.Logger;
         object message;
         try
         {
@@ -67,14 +68,19 @@ internal static partial class ScopeProtocolFrame
         }
         catch (Exception e) when (e is UnknownMessageTypeException or JsonException or NotSupportedException or InvalidOperationException or ArgumentException)
         {
-            // A peer that speaks another version of the protocol: it is left out of the overlay, and says so in the log.
-            LogUnreadable(node.Logger, scopeName, e.Message);
+            // A peer that speaks another version of the protocol: it is left out of the overlay, and the log says so.
+            LogUnreadable(logger, scopeName, $"it could not be read: {e.Message}");
+            return;
+        }
+        if (message is not IPeerMessage { Scope: var sender } || sender.Node != from)
+        {
+            LogUnreadable(logger, scopeName, $"a {message.GetType().Name} from {from} is not a message of a scope process of that node");
             return;
         }
         var scope = node.GroupService?.Find(scopeName);
         if (scope?.Process is not { } process || (target is not null && target != process))
         {
-            LogDropped(node.Logger, message.GetType().Name, scopeName, node.Node);
+            LogDropped(logger, message.GetType().Name, scopeName, node.Node);
             return;
         }
         node.Router.Deliver(process, new Envelope(EnvelopeKind.Message, message));
@@ -101,6 +107,6 @@ internal static partial class ScopeProtocolFrame
     [LoggerMessage(EventId = 776, Level = LogLevel.Debug, Message = "Process-group {Message} for scope {Scope} dropped on {Node}: the scope's process it was for does not run here (any more)")]
     private static partial void LogDropped(ILogger logger, string message, string scope, NodeName node);
 
-    [LoggerMessage(EventId = 777, Level = LogLevel.Warning, Message = "A process-group protocol message for scope {Scope} could not be read, and is ignored: {Why}")]
+    [LoggerMessage(EventId = 777, Level = LogLevel.Warning, Message = "A process-group protocol message for scope {Scope} is ignored: {Why}")]
     private static partial void LogUnreadable(ILogger logger, string scope, string why);
 }

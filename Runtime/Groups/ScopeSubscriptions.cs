@@ -4,7 +4,7 @@ namespace ProcessGrid.Runtime.Groups;
 /// The processes subscribed to a scope's changes (<c>pg:monitor_scope</c>) or to one group's (<c>pg:monitor</c>). A
 /// subscription's reference is the scope's monitor on its subscriber, so the subscriber's exit ends it.
 /// </summary>
-internal sealed class ScopeSubscriptions
+internal sealed class ScopeSubscriptions(ProcessNode node)
 {
     private readonly Dictionary<MonitorRef, Pid> _scopeWide = [];
     private readonly Dictionary<MonitorRef, (Pid Subscriber, string Group)> _perGroup = [];
@@ -53,14 +53,23 @@ internal sealed class ScopeSubscriptions
         IReadOnlyList<Pid> pids = change.Pids.ToArray();
         foreach (var (monitorRef, subscriber) in _scopeWide)
         {
-            ctx.Send(subscriber, Message(monitorRef, scope, change, pids));
+            Tell(ctx, subscriber, Message(monitorRef, scope, change, pids));
         }
         if (_byGroup.TryGetValue(change.Group, out var subscribers))
         {
             foreach (var (monitorRef, subscriber) in subscribers)
             {
-                ctx.Send(subscriber, Message(monitorRef, scope, change, pids));
+                Tell(ctx, subscriber, Message(monitorRef, scope, change, pids));
             }
+        }
+    }
+
+    private void Tell(IProcessContext ctx, Pid subscriber, object message)
+    {
+        // A subscriber that has exited is skipped, not sent a dead letter: its Down is on the way and ends the subscription.
+        if (!node.IsExitedLocalProcess(subscriber))
+        {
+            ctx.Send(subscriber, message);
         }
     }
 

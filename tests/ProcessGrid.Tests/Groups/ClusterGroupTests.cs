@@ -164,4 +164,20 @@ public sealed class ClusterGroupTests
         }
         await TestNode.Eventually(() => b.Groups.GetMembers("crowd").Count == 0, "all 10,000 members to leave on the other node as they exit");
     }
+
+    [Fact]
+    public async Task More_memberships_than_one_message_carries_reach_the_other_node_whole_by_update_and_by_sync()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var (a, b) = (cluster[0], cluster[1]);
+        var pid = LocalGroupTests.Member(a);
+        const int Memberships = 150_000; // More than two update or sync messages' worth.
+
+        await a.Groups.JoinAsync("many", Enumerable.Repeat(pid, Memberships));
+
+        await TestNode.Eventually(() => b.Groups.GetMembers("many").Count == Memberships, "every membership to arrive by update");
+        var c = await cluster.AddNodeAsync();
+        await TestNode.Eventually(() => c.Groups.GetMembers("many").Count == Memberships, "every membership to arrive by sync, in parts");
+        Assert.All(c.Groups.GetMembers("many"), member => Assert.Equal(pid, member));
+    }
 }

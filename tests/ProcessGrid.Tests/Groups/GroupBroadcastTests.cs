@@ -102,6 +102,23 @@ public sealed class GroupBroadcastTests
     }
 
     [Fact]
+    public async Task A_message_too_big_for_a_frame_between_nodes_is_refused_before_anything_is_sent()
+    {
+        await using var cluster = await TestCluster.StartAsync(2, configure: o => o.Cluster.Transport.MaxFrameSize = 64 * 1024);
+        var (a, b) = (cluster[0], cluster[1]);
+        var local = Probe.Spawn(a);
+        await a.Groups.JoinAsync("g", local.Pid);
+        await b.Groups.JoinAsync("g", LocalGroupTests.Member(b));
+        await TestNode.Eventually(() => a.Groups.GetMembers("g").Count == 2, "the remote member to be seen");
+
+        var error = Assert.Throws<MessageSerializationException>(() => a.Groups.Broadcast("g", new string('x', 100_000)));
+
+        Assert.Contains("MaxFrameSize", error.Message);
+        a.Send(local.Pid, "marker");
+        await local.ExpectOnly("marker");
+    }
+
+    [Fact]
     public async Task A_broadcast_that_reaches_a_node_where_the_group_has_no_members_any_more_is_a_dead_letter_there()
     {
         await using var node = TestNode.Start();

@@ -1,7 +1,12 @@
+using System.Buffers;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
+using ProcessGrid.Runtime.Distribution;
+using ProcessGrid.Runtime.Groups;
 using ProcessGrid.Runtime.Hosting;
+using ProcessGrid.Runtime.Serialization;
+using ProcessGrid.Runtime.Transport;
 
 namespace ProcessGrid.Tests.Groups;
 
@@ -124,5 +129,26 @@ public sealed class GroupScopeTests
         Assert.Contains("is not running", error.Message);
         Assert.Empty(groups.GetMembers("g"));
         Assert.Equal(0, node.DeadLetters.Count);
+    }
+
+    [Fact]
+    public async Task A_protocol_message_that_claims_a_scope_process_of_another_node_than_its_sender_is_ignored()
+    {
+        await using var cluster = await TestCluster.StartAsync(1);
+        var node = cluster[0];
+        var serializer = new MessageSerializer(node);
+        var impostor = Pid.ForSpawned(NodeName.Parse("elsewhere@localhost"), 1, 2);
+        var frame = FrameBuilder.Start(FrameKind.GroupProtocol);
+        frame.WriteString("pg");
+        WireFormat.WritePid(frame, null);
+        WireFormat.WriteMessage(frame, serializer, new ScopeSync(impostor, [new GroupMembers("g", [5])], More: false));
+
+        var reader = new FrameReader(new ReadOnlySequence<byte>(frame.Payload));
+        ScopeProtocolFrame.Receive(node, serializer, ref reader, NodeName.Parse("sender@localhost"));
+        frame.Release();
+
+        await cluster.Log.WaitFor("is not a message of a scope process of that node");
+        await node.Groups.JoinAsync("other", LocalGroupTests.Member(node)); // The scope has handled all it was sent.
+        Assert.Empty(node.Groups.GetMembers("g"));
     }
 }
