@@ -49,7 +49,7 @@ public interface IGlobalRegistry
     /// <summary>
     /// Takes the cluster-wide lock on <paramref name="resource"/> for <paramref name="holder"/> (a live process of this
     /// node), waiting up to <paramref name="timeout"/> (Erlang's <c>global:set_lock/3</c>). The lock is held until
-    /// released, or until the holder exits or its node dies. A holder may take a lock it holds again (the lock counts).
+    /// released, or until the holder exits or its node dies. A holder that asks again for a lock it holds gets it at once; as in Erlang the lock is not counted, so releasing any of its handles releases it.
     /// </summary>
     /// <returns>The held lock (release it with <see cref="GlobalLock.DisposeAsync"/>), or null when the deadline passed first.</returns>
     ValueTask<GlobalLock?> Lock(string resource, Pid holder, TimeSpan timeout);

@@ -93,7 +93,6 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
         }
         finally
         {
-            File.WriteAllLines("/tmp/partition.log", log.Lines);
             await stop.CancelAsync();
             await Task.WhenAll(workers);
             foreach (var node in nodes)
