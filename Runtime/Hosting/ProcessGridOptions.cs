@@ -60,7 +60,7 @@ public sealed class ProcessGridOptions
     /// <summary>How the node takes part in a cluster (section <c>ProcessGrid:Cluster</c>); not distributed unless <see cref="ClusterOptions.Listen"/> is set.</summary>
     public ClusterOptions Cluster { get; } = new();
 
-    /// <summary>The functions the node serves over rpc from its start (section <c>ProcessGrid:Rpc</c>; registered in code).</summary>
+    /// <summary>The functions the node serves over rpc from its start (registered in code: a function cannot come from configuration).</summary>
     public Rpc.RpcOptions Rpc { get; } = new();
 
     /// <summary>Checks every setting.</summary>
