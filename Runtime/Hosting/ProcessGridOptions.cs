@@ -64,7 +64,7 @@ public sealed class ProcessGridOptions
     /// <summary>Where the persistent state of virtual processes is kept (section <c>ProcessGrid:Persistence</c>); by default in the cluster's database, or in memory without one.</summary>
     public PersistenceOptions Persistence { get; } = new();
 
-    /// <summary>The functions the node serves over rpc from its start (section <c>ProcessGrid:Rpc</c>; registered in code).</summary>
+    /// <summary>The functions the node serves over rpc from its start (registered in code: a function cannot come from configuration).</summary>
     public Rpc.RpcOptions Rpc { get; } = new();
 
     /// <summary>Process groups (section <c>ProcessGrid:Groups</c>): the scopes that start with the node besides the default one.</summary>

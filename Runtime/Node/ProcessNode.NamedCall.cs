@@ -43,7 +43,7 @@ public sealed partial class ProcessNode
             return ValueTask.FromException<TReply>(new CallException(name, node, ExitReason.NodeDown(node)));
         }
         // Scheduled once the call is on its way (a reply that came first leaves the entry completed, and the wheel drops it).
-        if (wait != Timeout.InfiniteTimeSpan)
+        if (wait != Timeout.InfiniteTimeSpan && slot.IsPending)
         {
             Timers.Schedule(slot, wait);
         }

@@ -39,11 +39,11 @@ internal sealed class RpcCallSlot<TResult> : TimerEntry, IValueTaskSource<TResul
     /// <summary>The awaitable the caller gets (awaited once).</summary>
     public ValueTask<TResult> Task => new(this, _core.Version);
 
-    /// <summary>Starts the call's timeout: the slot fails with <see cref="RpcFailure.Timeout"/> if no answer came by then.</summary>
+    /// <summary>Starts the call's timeout: the slot fails with <see cref="RpcFailure.Timeout"/> if no answer came by then (nothing to do if one has).</summary>
     public void StartTimeout(TimeSpan timeout)
     {
         _timeout = timeout;
-        if (timeout != Timeout.InfiniteTimeSpan)
+        if (timeout != Timeout.InfiniteTimeSpan && IsPending)
         {
             _caller.Timers.Schedule(this, timeout);
         }
@@ -141,10 +141,7 @@ internal sealed class RpcCallSlot<TResult> : TimerEntry, IValueTaskSource<TResul
             throw new InvalidOperationException(
                 $"The response to rpc {_function} on {_node} was already received: a request's response is received once (as with erpc:receive_response).");
         }
-        if (IsPending)
-        {
-            StartTimeout(wait);
-        }
+        StartTimeout(wait);
         return Task;
     }
 

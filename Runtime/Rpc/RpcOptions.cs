@@ -1,9 +1,9 @@
 namespace ProcessGrid.Runtime.Rpc;
 
 /// <summary>
-/// The functions a node serves over rpc from the moment it starts (section <c>ProcessGrid:Rpc</c> of the options; the
-/// functions themselves are code, so they are registered in code). Start every node of a cluster with the same ones,
-/// and every node can call any of them on any other from the start.
+/// The functions a node serves over rpc from the moment it starts (<c>ProcessGridOptions.Rpc</c>, or
+/// <c>services.AddRpcFunctions</c>). Functions are code, so they are registered in code, never read from configuration.
+/// Start every node of a cluster with the same ones, and every node can call any of them on any other from the start.
 /// </summary>
 /// <example>
 /// <code>
