@@ -47,8 +47,8 @@ public sealed class SimpleCacheTests(PostgresServerFixture postgres) : IClassFix
         // The node that holds "greeting" leaves; the next lookup activates it on a survivor, which loads the value.
         var holder = cluster.Nodes.Single(n => n.Placement.OwnerOf(Pid.ForVirtual("cache", "greeting")) == n.Node);
         await holder.StopAsync(TestContext.Current.CancellationToken);
+        await cluster.FullyConnected(); // The survivors place on the survivors only.
         var survivor = cluster.Nodes.First(n => n != holder);
-        await TestNode.Eventually(() => !survivor.Placement.Members.Contains(holder.Node), "the survivors to place without the node that left");
         Assert.Equal("hello", await survivor.Call<string?>(survivor.Virtual<Cache>("greeting"), new Cache.Lookup()));
     }
 
