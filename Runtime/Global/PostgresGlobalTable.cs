@@ -22,21 +22,38 @@ internal sealed partial class PostgresGlobalTable : IGlobalTable
 {
     private const string Consequence = "global names and locks cannot be claimed or released now (lookups keep answering from this node's copy); nothing was changed";
 
+    /// <summary>The most writes one batch carries (a transaction's locks and notifications grow with it).</summary>
+    private const int MaxBatch = 256;
+
+    /// <summary>How often a batch is tried again after PostgreSQL chose it as a deadlock's victim.</summary>
+    private const int MaxDeadlockRetries = 5;
+
     private readonly NpgsqlDataSource _dataSource;
+    private readonly NpgsqlDataSource _listenerSource;
     private readonly NpgsqlConnectionStringBuilder _settings;
     private readonly string _clusterId;
     private readonly string _channel;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private readonly GlobalWriteQueue _writes;
+    private readonly NodeName _node;
+    private readonly long _creation;
     private readonly SemaphoreSlim _schemaGate = new(1, 1);
     private Task? _watching;
     private volatile bool _initialized;
 
     /// <summary>Opens (lazily) the global table of <paramref name="clusterId"/> in the database of <paramref name="connectionString"/>.</summary>
-    public PostgresGlobalTable(string connectionString, string clusterId, ILogger logger)
+    public PostgresGlobalTable(string connectionString, string clusterId, NodeName node, long creation, ILogger logger)
     {
+        _node = node;
+        _creation = creation;
+        _writes = new GlobalWriteQueue(ApplyAsync, MaxBatch);
         _settings = new NpgsqlConnectionStringBuilder(connectionString);
-        _dataSource = NpgsqlDataSource.Create(_settings);
+        // Writes keep their session between uses: resetting it on each return to the pool (DISCARD ALL) would throw away
+        // the functions' cached plans and cost more than the claim itself. They leave no state behind, and the statements
+        // are prepared on first reuse. The listener is the one connection with session state (LISTEN): it never pools.
+        _dataSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { NoResetOnClose = true, MaxAutoPrepare = 8, AutoPrepareMinUsages = 2 });
+        _listenerSource = NpgsqlDataSource.Create(new NpgsqlConnectionStringBuilder(connectionString) { Pooling = false });
         _clusterId = clusterId;
         _logger = logger;
         // A channel is an identifier of at most 63 bytes: name it by a hash of the cluster id, so any id fits.
@@ -47,19 +64,8 @@ internal sealed partial class PostgresGlobalTable : IGlobalTable
     public void Watch(IGlobalTableObserver observer) => _watching = Task.Run(() => WatchLoopAsync(observer, _stopping.Token));
 
     /// <inheritdoc />
-    public async Task<GlobalClaimOutcome> ClaimAsync(GlobalKind kind, string name, Pid pid, string? resolve, CancellationToken cancellationToken) =>
-        await RunAsync($"claiming {Describe(kind, name)} for {pid}", async (connection, ct) =>
-        {
-            await using var command = new NpgsqlCommand(PostgresGlobalSql.Claim, connection);
-            AddClaimant(command, kind, name, pid, resolve);
-            await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            await reader.ReadAsync(ct).ConfigureAwait(false);
-            return new GlobalClaimOutcome(
-                (GlobalClaimStatus)reader.GetInt16(0),
-                reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.GetInt64(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3));
-        }, cancellationToken).ConfigureAwait(false);
+    public Task<GlobalClaimOutcome> ClaimAsync(GlobalKind kind, string name, Pid pid, string? resolve, CancellationToken cancellationToken) =>
+        _writes.Submit(new GlobalWrite(GlobalWriteOp.Claim, kind, name, pid.ToString(), resolve, null));
 
     /// <inheritdoc />
     public async Task<long?> ReplaceAsync(GlobalKind kind, string name, long expectedSeq, Pid pid, string? resolve, CancellationToken cancellationToken) =>
@@ -73,23 +79,11 @@ internal sealed partial class PostgresGlobalTable : IGlobalTable
         }, cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public async Task<bool> ReleaseAsync(GlobalKind kind, string name, Pid? pid, long? expectedSeq, CancellationToken cancellationToken) =>
-        await RunAsync($"releasing {Describe(kind, name)}", async (connection, ct) =>
-        {
-            await using var command = new NpgsqlCommand(PostgresGlobalSql.Release, connection)
-            {
-                Parameters =
-                {
-                    new NpgsqlParameter<string>("cluster_id", _clusterId),
-                    new NpgsqlParameter<short>("kind", (short)kind),
-                    new NpgsqlParameter<string>("name", name),
-                    new NpgsqlParameter("pid", NpgsqlTypes.NpgsqlDbType.Text) { Value = pid is null ? DBNull.Value : pid.ToString() },
-                    new NpgsqlParameter("expected_seq", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = expectedSeq is { } seq ? seq : DBNull.Value },
-                    new NpgsqlParameter<string>("channel", _channel),
-                },
-            };
-            return await command.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
-        }, cancellationToken).ConfigureAwait(false);
+    public async Task<bool> ReleaseAsync(GlobalKind kind, string name, Pid? pid, long? expectedSeq, CancellationToken cancellationToken)
+    {
+        var outcome = await _writes.Submit(new GlobalWrite(GlobalWriteOp.Release, kind, name, pid?.ToString(), null, expectedSeq)).ConfigureAwait(false);
+        return outcome.Status == GlobalClaimStatus.Granted;
+    }
 
     /// <inheritdoc />
     public async Task ReleaseNodeAsync(NodeName node, long creation, CancellationToken cancellationToken) =>
@@ -117,8 +111,105 @@ internal sealed partial class PostgresGlobalTable : IGlobalTable
             await watching.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
         await _dataSource.DisposeAsync().ConfigureAwait(false);
+        await _listenerSource.DisposeAsync().ConfigureAwait(false);
         _stopping.Dispose();
     }
+
+    /// <summary>Sends one batch of this node's claims and releases in one transaction: the answers, in the batch's order.</summary>
+    private async Task<GlobalClaimOutcome[]> ApplyAsync(IReadOnlyList<GlobalWrite> batch)
+    {
+        var action = batch.Count == 1
+            ? $"{(batch[0].Op == GlobalWriteOp.Claim ? "claiming" : "releasing")} {Describe(batch[0].Kind, batch[0].Name)}"
+            : $"claiming and releasing {batch.Count} global names and locks";
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                // Each statement runs in its own transaction, committed by the time its rows have been read to the end.
+                return await RunAsync(action, (connection, ct) => batch.Count == 1 ? ApplyOneAsync(connection, batch[0], ct) : ApplyManyAsync(connection, batch, ct), _stopping.Token).ConfigureAwait(false);
+            }
+            catch (PostgresException error) when (error.SqlState == PostgresErrorCodes.DeadlockDetected && attempt < MaxDeadlockRetries)
+            {
+                // Releasing a dead node's names deletes rows in an order of its own and can meet a batch the other way
+                // round: PostgreSQL rolled one of them back, so nothing happened; again.
+            }
+        }
+    }
+
+    /// <summary>A lone write goes as a single claim or release: cheaper than a batch of one (no arrays to unpack and sort).</summary>
+    private async Task<GlobalClaimOutcome[]> ApplyOneAsync(NpgsqlConnection connection, GlobalWrite write, CancellationToken ct)
+    {
+        if (write.Op == GlobalWriteOp.Release)
+        {
+            await using var release = new NpgsqlCommand(PostgresGlobalSql.Release, connection)
+            {
+                Parameters =
+                {
+                    new NpgsqlParameter<string>("cluster_id", _clusterId),
+                    new NpgsqlParameter<short>("kind", (short)write.Kind),
+                    new NpgsqlParameter<string>("name", write.Name),
+                    new NpgsqlParameter("pid", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)write.Pid ?? DBNull.Value },
+                    new NpgsqlParameter("expected_seq", NpgsqlTypes.NpgsqlDbType.Bigint) { Value = write.ExpectedSeq is { } seq ? seq : DBNull.Value },
+                    new NpgsqlParameter<string>("channel", _channel),
+                },
+            };
+            var released = await release.ExecuteScalarAsync(ct).ConfigureAwait(false) is true;
+            return [new GlobalClaimOutcome(released ? GlobalClaimStatus.Granted : GlobalClaimStatus.Taken, null, 0, null)];
+        }
+        await using var claim = new NpgsqlCommand(PostgresGlobalSql.Claim, connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string>("cluster_id", _clusterId),
+                new NpgsqlParameter<short>("kind", (short)write.Kind),
+                new NpgsqlParameter<string>("name", write.Name),
+                new NpgsqlParameter<string>("pid", write.Pid!),
+                new NpgsqlParameter<string>("node_name", _node.Value),
+                new NpgsqlParameter<long>("creation", _creation),
+                new NpgsqlParameter("resolve", NpgsqlTypes.NpgsqlDbType.Text) { Value = (object?)write.Resolve ?? DBNull.Value },
+                new NpgsqlParameter<string>("channel", _channel),
+            },
+        };
+        await using var reader = await claim.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        var outcome = ReadOutcome(reader, 0);
+        await reader.ReadAsync(ct).ConfigureAwait(false);
+        return [outcome];
+    }
+
+    private async Task<GlobalClaimOutcome[]> ApplyManyAsync(NpgsqlConnection connection, IReadOnlyList<GlobalWrite> batch, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(PostgresGlobalSql.Apply, connection)
+        {
+            Parameters =
+            {
+                new NpgsqlParameter<string>("cluster_id", _clusterId),
+                new NpgsqlParameter<string>("node_name", _node.Value),
+                new NpgsqlParameter<long>("creation", _creation),
+                new NpgsqlParameter<string>("channel", _channel),
+                new NpgsqlParameter<short[]>("ops", [.. batch.Select(w => (short)w.Op)]),
+                new NpgsqlParameter<short[]>("kinds", [.. batch.Select(w => (short)w.Kind)]),
+                new NpgsqlParameter<string[]>("names", [.. batch.Select(w => w.Name)]),
+                new NpgsqlParameter<string?[]>("pids", [.. batch.Select(w => w.Pid)]),
+                new NpgsqlParameter<string?[]>("resolves", [.. batch.Select(w => w.Resolve)]),
+                new NpgsqlParameter<long?[]>("expected", [.. batch.Select(w => w.ExpectedSeq)]),
+            },
+        };
+        await using var reader = await command.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var answers = new GlobalClaimOutcome[batch.Count];
+        while (await reader.ReadAsync(ct).ConfigureAwait(false))
+        {
+            answers[reader.GetInt32(0) - 1] = ReadOutcome(reader, 1);
+        }
+        return answers;
+    }
+
+    /// <summary>Reads an outcome's four columns (status, holder pid, number, resolve) from column <paramref name="first"/> on.</summary>
+    private static GlobalClaimOutcome ReadOutcome(NpgsqlDataReader reader, int first) => new(
+        (GlobalClaimStatus)reader.GetInt16(first),
+        reader.IsDBNull(first + 1) ? null : reader.GetString(first + 1),
+        reader.GetInt64(first + 2),
+        reader.IsDBNull(first + 3) ? null : reader.GetString(first + 3));
 
     private void AddClaimant(NpgsqlCommand command, GlobalKind kind, string name, Pid pid, string? resolve)
     {
@@ -170,7 +261,7 @@ internal sealed partial class PostgresGlobalTable : IGlobalTable
     private async Task ListenAsync(IGlobalTableObserver observer, CancellationToken stopping)
     {
         await EnsureSchemaAsync(stopping).ConfigureAwait(false);
-        await using var connection = await _dataSource.OpenConnectionAsync(stopping).ConfigureAwait(false);
+        await using var connection = await _listenerSource.OpenConnectionAsync(stopping).ConfigureAwait(false);
         var held = new List<GlobalChange>();
         var live = false;
         connection.Notification += (_, e) =>

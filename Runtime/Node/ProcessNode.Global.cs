@@ -18,7 +18,7 @@ public sealed partial class ProcessNode
         var cluster = _options.Cluster;
         (IGlobalTable? table, string? unavailable) = cluster switch
         {
-            { Database: { } database } => (new PostgresGlobalTable(database, cluster.ClusterId, LoggerFactory.CreateLogger("ProcessGrid.Global")), null),
+            { Database: { } database } => (new PostgresGlobalTable(database, cluster.ClusterId, Node, Creation, LoggerFactory.CreateLogger("ProcessGrid.Global")), null),
             { IsDistributed: false } => (new InMemoryGlobalTable((name, creation) => name == Node && creation == Creation), null),
             _ => ((IGlobalTable?)null,
                   $"Global names need the cluster's database (ProcessGrid:Cluster:Database), which decides every claim for all nodes; node {Node} " +

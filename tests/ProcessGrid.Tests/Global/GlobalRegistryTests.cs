@@ -84,6 +84,66 @@ public sealed class GlobalRegistryTests(PostgresServerFixture postgres) : IClass
     }
 
     [Fact]
+    public async Task Hundreds_of_claims_and_releases_in_flight_at_once_keep_one_holder_per_name()
+    {
+        // Concurrent writes of a node travel to the table together: this floods every node with claims of the same names
+        // (several per name per node, so one batch holds rivals), then ends every holder at once while the rest claim again.
+        await using var cluster = await ClusterAsync(3);
+        var names = Enumerable.Range(0, 150).Select(i => $"flood-{i}").ToArray();
+        var claimants = new List<(ProcessNode Node, string Name, Pid Pid)>();
+        foreach (var node in cluster.Nodes)
+        {
+            foreach (var name in names)
+            {
+                claimants.Add((node, name, node.Spawn(async ctx => await ctx.Receive<string>(m => m == "stop"))));
+                claimants.Add((node, name, node.Spawn(async ctx => await ctx.Receive<string>(m => m == "stop"))));
+            }
+        }
+
+        var won = await Task.WhenAll(claimants.Select(c => c.Node.Global.Register(c.Name, c.Pid).AsTask()));
+
+        var holders = claimants.Where((_, i) => won[i]).ToList();
+        Assert.Equal(names.Order(), holders.Select(h => h.Name).Order()); // exactly one winner per name
+        foreach (var node in cluster.Nodes)
+        {
+            await TestNode.Eventually(() => holders.All(h => node.Global.Whereis(h.Name) == h.Pid), $"{node.Node} to see every winner", Liveness);
+        }
+
+        // Every holder exits (their releases go out together) while every loser keeps claiming its name until one gets it.
+        foreach (var holder in holders)
+        {
+            holder.Node.Send(holder.Pid, "stop");
+        }
+        var losers = claimants.Where((_, i) => !won[i]).ToList();
+        var ended = holders.Select(h => h.Pid).ToHashSet();
+        var heirs = await Task.WhenAll(losers.Select(async loser =>
+        {
+            var deadline = DateTime.UtcNow + Liveness;
+            while (DateTime.UtcNow < deadline)
+            {
+                if (await loser.Node.Global.Register(loser.Name, loser.Pid))
+                {
+                    return true;
+                }
+                // Refused: the node's copy now names the holder the table gave. An old one is on its way out; a new one won.
+                if (loser.Node.Global.Whereis(loser.Name) is { } holder && !ended.Contains(holder))
+                {
+                    return false;
+                }
+                await Task.Yield();
+            }
+            throw new TimeoutException($"{loser.Name} was neither released nor taken over within {Liveness}.");
+        }));
+
+        var successors = losers.Where((_, i) => heirs[i]).ToList();
+        Assert.Equal(names.Order(), successors.Select(s => s.Name).Order()); // one heir per name, never two
+        foreach (var node in cluster.Nodes)
+        {
+            await TestNode.Eventually(() => successors.All(s => node.Global.Whereis(s.Name) == s.Pid), $"{node.Node} to see every heir", Liveness);
+        }
+    }
+
+    [Fact]
     public async Task A_name_is_released_when_its_process_exits_and_can_then_be_taken_on_another_node()
     {
         await using var cluster = await ClusterAsync(2);
