@@ -929,7 +929,16 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
     }
 
     /// <inheritdoc />
-    public ValueTask DisposeAsync() => Transport.DisposeAsync();
+    public async ValueTask DisposeAsync()
+    {
+        await Transport.DisposeAsync().ConfigureAwait(false);
+        // Sessions that ended with their connections have settled what waited on them. What waited on a node that was
+        // still being dialled (or never answered) would otherwise wait forever: the node's timers stop with it.
+        foreach (var remote in _nodes.Values)
+        {
+            SettleUnreachable(remote);
+        }
+    }
 
     /// <summary>A message whose frame may never be sent, kept to report it as a dead letter.</summary>
 

@@ -161,8 +161,10 @@ internal sealed class RemoteNode : ICallWatch
                     _distribution.Membership?.OnRefusedAsDead(endpoint, e.Message);
                 }
             }
-            catch (ArgumentException e)
+            catch (Exception e)
             {
+                // Whatever ended the dial (a bad endpoint, the transport stopping under it): what waits for this node
+                // must be settled below, or it would wait for a connection that nobody is making any more.
                 failure = e.Message;
             }
         }

@@ -29,6 +29,12 @@ internal sealed class GlobalNameCache(ProcessNode node) : IGlobalTableObserver
     /// <summary>Raised (outside any lock) when a lock is released anywhere, with the resource's name, so waiters try again.</summary>
     public event Action<string>? LockReleased;
 
+    /// <summary>
+    /// Raised (outside any lock) when the table reports the end of claim <c>seq</c> of a name, wherever it was ended (its
+    /// holder exited, or any node unregistered it), so that the holder's node stops watching the holder for it.
+    /// </summary>
+    public event Action<string, long>? NameReleased;
+
     /// <summary>Completes when the first snapshot has been taken in.</summary>
     public Task Loaded => _loaded.Task;
 
@@ -116,6 +122,10 @@ internal sealed class GlobalNameCache(ProcessNode node) : IGlobalTableObserver
                     _names.TryRemove(change.Name, out _);
                 }
             }
+        }
+        if (!change.Claimed)
+        {
+            NameReleased?.Invoke(change.Name, change.Seq);
         }
     }
 

@@ -61,6 +61,7 @@ internal sealed partial class GlobalRegistry : IGlobalRegistry, IAsyncDisposable
         _logger = node.LoggerFactory.CreateLogger("ProcessGrid.Global");
         _cache = new GlobalNameCache(node);
         _cache.LockReleased += WakeLockWaiters;
+        _cache.NameReleased += StopHolding;
     }
 
     /// <summary>Completes when this node's copy of the names has been loaded (at once without a table).</summary>
@@ -219,7 +220,17 @@ internal sealed partial class GlobalRegistry : IGlobalRegistry, IAsyncDisposable
         var watch = new HolderWatch(this, kind, name, cell, seq, _node.NewMonitorRef().Value);
         if (kind == GlobalKind.Name)
         {
-            _heldHere[name] = watch;
+            // A claim this one replaced (a conflict resolved in its favour) was held here too: stop watching for it.
+            HolderWatch? replaced = null;
+            _heldHere.AddOrUpdate(name, watch, (_, previous) =>
+            {
+                replaced = previous;
+                return watch;
+            });
+            if (replaced is not null && replaced != watch)
+            {
+                replaced.Detach();
+            }
         }
         if (!cell.AddWatcher(watch.MonitorRef, watch))
         {
@@ -227,6 +238,18 @@ internal sealed partial class GlobalRegistry : IGlobalRegistry, IAsyncDisposable
             watch.OnWatchedExit(ExitReason.NoProc);
         }
         return watch;
+    }
+
+    /// <summary>
+    /// Claim <paramref name="seq"/> of <paramref name="name"/> ended in the table (unregistered from any node, or released
+    /// by its holder's exit): if its holder runs here, the watch that would release it at the holder's exit goes away.
+    /// </summary>
+    private void StopHolding(string name, long seq)
+    {
+        if (_heldHere.TryGetValue(name, out var watch) && watch.Seq == seq && _heldHere.TryRemove(new KeyValuePair<string, HolderWatch>(name, watch)))
+        {
+            watch.Detach();
+        }
     }
 
     /// <summary>Ends claim <paramref name="seq"/> of <paramref name="name"/> (its holder exited, or released it); retried until the table takes it.</summary>

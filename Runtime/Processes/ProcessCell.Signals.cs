@@ -116,6 +116,18 @@ internal abstract partial class ProcessCell
         }
     }
 
+    /// <summary>How many watches this process carries (monitors, calls waiting on it, services watching it): for tests of leaks.</summary>
+    internal int WatcherCount
+    {
+        get
+        {
+            lock (this)
+            {
+                return _watchers?.Count ?? 0;
+            }
+        }
+    }
+
     /// <summary>A completed call forgets the watch it had on this process (its callee).</summary>
     void ICallWatch.ReleaseCall(long key) => RemoveWatcher(key);
 

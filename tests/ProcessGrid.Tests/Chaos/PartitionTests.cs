@@ -1,6 +1,9 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
+using System.Globalization;
+using Npgsql;
 using ProcessGrid.Runtime.Hosting;
+using ProcessGrid.Runtime.Membership;
 
 namespace ProcessGrid.Tests.Chaos;
 
@@ -14,6 +17,12 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
 {
     private static readonly string[] Names = ["alpha", "beta", "gamma"];
     private static readonly TimeSpan Liveness = TimeSpan.FromSeconds(30);
+
+    /// <summary>How many rounds of calls each node's observer has made (by node identity: a restarted node starts again).</summary>
+    private static readonly ConcurrentDictionary<(NodeName, long), int> RoundsByCreation = new();
+
+    /// <summary>What each racer and observer is doing, to say where one hangs.</summary>
+    private static readonly ConcurrentDictionary<string, string> Steps = new();
 
     /// <summary>A holder's answer: who answered, and when by the holder's clock (one clock: all nodes share this process).</summary>
     public sealed record Answer(Pid Holder, long At);
@@ -30,6 +39,8 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
         public int Port { get; } = port;
         public FaultProxy Proxy { get; } = proxy;
         public ProcessNode? Current { get; set; }
+
+        public FaultProxy? DatabaseProxy { get; init; }
     }
 
     [Fact]
@@ -38,12 +49,19 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
         var database = await postgres.Server.CreateDatabaseAsync();
         var clusterId = $"part-{Guid.NewGuid():N}"[..20];
         var partition = new NetworkPartition();
+        var databaseCut = new NetworkPartition();
+        var databasePort = new NpgsqlConnectionStringBuilder(database).Port;
         var log = new CapturedLog();
         var nodes = new List<Node>();
         foreach (var name in new[] { "p1", "p2", "p3" })
         {
             var port = FaultProxy.FreePort();
-            nodes.Add(new Node(name, port, new FaultProxy(NodeName.Parse($"{name}@localhost"), port, partition)));
+            var self = NodeName.Parse($"{name}@localhost");
+            nodes.Add(new Node(name, port, new FaultProxy(self, port, partition))
+            {
+                // Each node reaches the database through a proxy of its own, so that one node alone can lose it.
+                DatabaseProxy = new FaultProxy(NodeName.Parse("postgres@localhost"), databasePort, databaseCut, onlyDialer: self),
+            });
         }
 
         async Task<ProcessNode> StartAsync(Node node)
@@ -51,10 +69,19 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
             var options = new ProcessGridOptions { NodeName = $"{node.Name}@localhost" };
             options.Cluster.ClusterId = clusterId;
             options.Cluster.Cookie = "partition-cookie";
-            options.Cluster.Database = database;
+            options.Cluster.Database = new NpgsqlConnectionStringBuilder(database) { Port = int.Parse(node.DatabaseProxy!.Endpoint.Split(':')[1], CultureInfo.InvariantCulture) }.ConnectionString;
             options.Cluster.Listen = $"127.0.0.1:{node.Port}";
             options.Cluster.AdvertisedEndpoint = node.Proxy.Endpoint;
-            node.Current = await ProcessNode.StartAsync(options, null, TestLogging.Factory(log), TestContext.Current.CancellationToken);
+            using var starting = CancellationTokenSource.CreateLinkedTokenSource(TestContext.Current.CancellationToken);
+            starting.CancelAfter(Liveness);
+            try
+            {
+                node.Current = await ProcessNode.StartAsync(options, null, TestLogging.Factory(log), starting.Token);
+            }
+            catch (OperationCanceledException) when (starting.IsCancellationRequested && !TestContext.Current.CancellationToken.IsCancellationRequested)
+            {
+                throw new TimeoutException($"{node.Name} did not start (join its cluster) within {Liveness}.");
+            }
             return node.Current;
         }
 
@@ -77,15 +104,39 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
                 var victimNode = victim.Current!;
                 var victimHeld = Names.Where(name => majority[0].Global.Whereis(name)?.Node == victimNode.Node).ToList();
 
+                // Every other cycle the cut node loses the database too: it cannot even learn that it was declared dead,
+                // and must stop answering for names by itself (it no longer reaches the majority).
+                var cutDatabase = cycle % 2 == 1;
                 partition.Isolate(victimNode.Node);
-
-                Assert.Equal(NodeTermination.DeclaredDead, await victimNode.Termination.Within($"{victimNode.Node} to be declared dead and stop", Liveness));
+                if (cutDatabase)
+                {
+                    databaseCut.Isolate(victimNode.Node);
+                }
+                else
+                {
+                    Assert.Equal(NodeTermination.DeclaredDead, await victimNode.Termination.Within($"{victimNode.Node} to be declared dead and stop", Liveness));
+                }
+                await TestNode.Eventually(
+                    () => majority.All(m => m.Membership!.View.Entries.Any(e => e.Name == victimNode.Node && e.Creation == victimNode.Creation && e.Status == NodeStatus.Dead)),
+                    $"the majority to declare {victimNode.Node} dead", Liveness);
                 await TestNode.Eventually(
                     () => victimHeld.All(name => majority.All(m => m.Global.Whereis(name) is { } holder && holder.Node != victimNode.Node)),
                     $"the names {string.Join(", ", victimHeld)} of {victimNode.Node} to be claimed on the majority side", Liveness);
                 handedOver += victimHeld.Count;
-
-                partition.Heal();
+                if (cutDatabase)
+                {
+                    // The cut node's observers go on calling the names while the majority's new holders answer; then
+                    // contact returns, and the node learns it was declared dead.
+                    var roundsBefore = RoundsByCreation.GetValueOrDefault((victimNode.Node, victimNode.Creation));
+                    await TestNode.Eventually(() => RoundsByCreation.GetValueOrDefault((victimNode.Node, victimNode.Creation)) >= roundsBefore + 50, $"{victimNode.Node}'s observer to keep calling while cut off", Liveness);
+                    partition.Heal();
+                    databaseCut.Heal();
+                    Assert.Equal(NodeTermination.DeclaredDead, await victimNode.Termination.Within($"{victimNode.Node} to learn it was declared dead and stop", Liveness));
+                }
+                else
+                {
+                    partition.Heal();
+                }
                 var restarted = await StartAsync(victim);
                 Assert.NotEqual(victimNode.Creation, restarted.Creation);
                 await TestNode.Eventually(() => nodes.All(n => n.Current!.Nodes.Count == 2), "the restarted node to rejoin the full mesh", Liveness);
@@ -94,14 +145,23 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
         finally
         {
             await stop.CancelAsync();
-            await Task.WhenAll(workers);
+            try
+            {
+                await Task.WhenAll(workers).WaitAsync(Liveness, TestContext.Current.CancellationToken);
+            }
+            catch (TimeoutException)
+            {
+                // A racer or observer that hangs is a failure that says where, not a stuck run.
+                throw new TimeoutException($"Workers still busy {Liveness} after the end: {string.Join("; ", Steps.Where(s => !s.Value.StartsWith("done", StringComparison.Ordinal)).Select(s => $"{s.Key}: {s.Value}"))}");
+            }
             foreach (var node in nodes)
             {
                 if (node.Current is { } current)
                 {
-                    await current.DisposeAsync();
+                    await current.DisposeAsync().AsTask().WaitAsync(Liveness, TestContext.Current.CancellationToken);
                 }
                 await node.Proxy.DisposeAsync();
+                await node.DatabaseProxy!.DisposeAsync();
             }
         }
 
@@ -144,11 +204,14 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
                     }
                     try
                     {
+                        Steps[$"{node.Name} racer"] = $"starting a holder for {name} on {grid.Node} ({grid.Creation})";
                         var holder = await grid.StartAsync<NameHolder>();
+                        Steps[$"{node.Name} racer"] = $"registering {name} for {holder}";
                         if (!await grid.Global.Register(name, holder))
                         {
                             grid.Exit(holder, ExitReason.Shutdown);
                         }
+                        Steps[$"{node.Name} racer"] = "idle";
                     }
                     catch (Exception e) when (e is GlobalRegistryUnavailableException or InvalidOperationException or ArgumentException or OperationCanceledException)
                     {
@@ -160,6 +223,7 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
         catch (OperationCanceledException)
         {
         }
+        Steps[$"{node.Name} racer"] = "done";
     }
 
     /// <summary>On the node's current run: calls each name through the global registry and records who answered.</summary>
@@ -174,11 +238,14 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
                 {
                     continue;
                 }
+                RoundsByCreation.AddOrUpdate((grid.Node, grid.Creation), 1, (_, rounds) => rounds + 1);
                 foreach (var name in Names)
                 {
                     try
                     {
+                        Steps[$"{node.Name} observer"] = $"calling {name} ({grid.Global.Whereis(name)}) from {grid.Node} ({grid.Creation})";
                         answers.Enqueue((name, await grid.Global.Call<Answer>(name, "who", TimeSpan.FromMilliseconds(500))));
+                        Steps[$"{node.Name} observer"] = "idle";
                     }
                     catch (Exception e) when (e is CallException or InvalidOperationException or OperationCanceledException)
                     {
@@ -190,5 +257,6 @@ public sealed class PartitionTests(PostgresServerFixture postgres) : IClassFixtu
         catch (OperationCanceledException)
         {
         }
+        Steps[$"{node.Name} observer"] = "done";
     }
 }

@@ -192,4 +192,23 @@ public sealed class RemoteCallTests
         Assert.Equal(ExitReason.NodeDown(stranger), error.Reason);
         Assert.Empty(cluster[0].Distribution!.Get(stranger).PendingCalls);
     }
+
+    [Fact]
+    public async Task Calls_awaiting_remote_replies_fail_when_the_calling_node_stops_instead_of_waiting_forever()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var server = await cluster[0].StartAsync<Server>();
+        var untimed = cluster[1].Call<int>(server, new Defer(), Timeout.InfiniteTimeSpan).AsTask();
+        var timed = cluster[1].Call<int>(server, new Defer(), LongerThanAnyTest).AsTask();
+        await TestNode.Eventually(() => cluster[0].GetProcessInfo(server)?.MessagesHandled == 2, "the server to hold both calls");
+
+        await cluster[1].DisposeAsync();
+
+        // The caller's node is gone, its timers and connections with it: the calls end now, as for a lost connection.
+        foreach (var call in new[] { untimed, timed })
+        {
+            var error = await Assert.ThrowsAsync<CallException>(() => call).Within("the call to fail as its node stops");
+            Assert.Equal(ExitReason.NodeDown(cluster[0].Node), error.Reason);
+        }
+    }
 }

@@ -48,6 +48,30 @@ public sealed class GlobalRegistryTests(PostgresServerFixture postgres) : IClass
     }
 
     [Fact]
+    public async Task A_holder_stops_being_watched_for_a_name_unregistered_from_another_node_or_registered_again()
+    {
+        await using var cluster = await ClusterAsync(2);
+        var holder = await WaitingProcess(cluster[0]);
+        var cell = cluster[0].Router.FindSpawned(holder)!;
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.True(await cluster[0].Global.Register("again", holder)); // granted again to its holder: still one watch
+        }
+        Assert.Equal(1, cell.WatcherCount);
+
+        Assert.True(await cluster[0].Global.Register("elsewhere", holder));
+        await Sees(cluster[1], "elsewhere", holder);
+        Assert.True(await cluster[1].Global.Unregister("elsewhere"));
+        Assert.True(await cluster[1].Global.Unregister("again"));
+
+        // The holder's node hears of both ends and drops its watches: nothing stays on a process that holds no name.
+        await TestNode.Eventually(() => cell.WatcherCount == 0, "the holder to carry no watch for names it no longer holds", Liveness);
+        Assert.Null(cluster[0].Global.Whereis("elsewhere"));
+        Assert.True(await cluster[0].Global.Register("elsewhere", holder)); // and it can take the name again
+    }
+
+    [Fact]
     public async Task A_taken_name_is_refused_to_others_and_granted_again_to_its_holder()
     {
         await using var cluster = await ClusterAsync(2);

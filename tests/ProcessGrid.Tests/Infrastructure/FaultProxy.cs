@@ -10,7 +10,8 @@ namespace ProcessGrid.Tests.Infrastructure;
 /// A fault-injecting TCP proxy on loopback in front of one node's port: every connection to the node goes through it
 /// (the node advertises the proxy's address). It reads the dialer's name from the handshake's first frame, so a
 /// <see cref="NetworkPartition"/> can cut every link of one node — the ones it dials and the ones dialed to it —
-/// without network namespaces or addresses outside 127.0.0.0/8.
+/// without network namespaces or addresses outside 127.0.0.0/8. In front of a server only one node dials (its own
+/// proxy to the database), the dialer is known beforehand and the bytes are relayed as they come.
 /// </summary>
 public sealed class FaultProxy : IAsyncDisposable
 {
@@ -20,11 +21,17 @@ public sealed class FaultProxy : IAsyncDisposable
     private readonly NetworkPartition _partition;
     private readonly ConcurrentDictionary<Link, byte> _links = new();
     private readonly CancellationTokenSource _stopping = new();
+    private readonly NodeName? _onlyDialer;
     private readonly Task _accepting;
 
-    /// <summary>Starts a proxy for node <paramref name="target"/>, which listens on loopback port <paramref name="targetPort"/>.</summary>
-    public FaultProxy(NodeName target, int targetPort, NetworkPartition partition)
+    /// <summary>
+    /// Starts a proxy for node <paramref name="target"/>, which listens on loopback port <paramref name="targetPort"/>;
+    /// with <paramref name="onlyDialer"/>, a proxy that only that node dials (such as its way to a database named by
+    /// <paramref name="target"/>), whose connections carry no handshake to read.
+    /// </summary>
+    public FaultProxy(NodeName target, int targetPort, NetworkPartition partition, NodeName? onlyDialer = null)
     {
+        _onlyDialer = onlyDialer;
         _target = target;
         _targetPort = targetPort;
         _partition = partition;
@@ -79,7 +86,7 @@ public sealed class FaultProxy : IAsyncDisposable
         var link = new Link(client, server);
         try
         {
-            var (dialer, first) = await ReadDialerAsync(client);
+            var (dialer, first) = _onlyDialer is { } known ? (known, []) : await ReadDialerAsync(client);
             link.Dialer = dialer;
             if (_partition.Separates(dialer, _target))
             {
@@ -91,7 +98,10 @@ public sealed class FaultProxy : IAsyncDisposable
             {
                 return; // Cut while connecting.
             }
-            await server.SendAsync(first, SocketFlags.None, _stopping.Token);
+            if (first.Length > 0)
+            {
+                await server.SendAsync(first, SocketFlags.None, _stopping.Token);
+            }
             await Task.WhenAny(PumpAsync(client, server), PumpAsync(server, client));
         }
         catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException or IOException or FrameProtocolException)
