@@ -26,6 +26,7 @@ internal sealed partial class DevelopmentGlobalServer(ProcessNode node, InMemory
     /// <summary>The largest snapshot part this server writes, whatever the frame limit (small parts keep the connection responsive).</summary>
     private const int MaxSnapshotPart = 64 * 1024;
 
+    /// <summary>The largest frame a connection carries (ProcessGrid:Cluster:Transport:MaxFrameSize): snapshot parts stay well below it.</summary>
     private readonly int _maxFrameSize = maxFrameSize;
 
     /// <summary>The live subscription of each node.</summary>
@@ -109,7 +110,7 @@ internal sealed partial class DevelopmentGlobalServer(ProcessNode node, InMemory
         }
     }
 
-    private static bool IsOf(Pid pid, Transport.NodeIdentity requester) => !pid.IsVirtual && pid.Node == requester.Name && pid.Creation == requester.Creation;
+    private static bool IsOf(Pid pid, NodeIdentity requester) => !pid.IsVirtual && pid.Node == requester.Name && pid.Creation == requester.Creation;
 
     /// <summary>One node's subscription: writes the snapshot and the changes to its connection.</summary>
     private sealed class Subscriber(DevelopmentGlobalServer server, PeerConnection connection, long subscription) : IGlobalTableObserver

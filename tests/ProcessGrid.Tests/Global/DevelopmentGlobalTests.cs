@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using ProcessGrid.Runtime.Global;
+using ProcessGrid.Runtime.Membership;
 using ProcessGrid.Runtime.Transport;
 
 namespace ProcessGrid.Tests.Global;
@@ -261,6 +263,79 @@ public sealed class DevelopmentGlobalTests
         }
     }
 
+    [Fact]
+    public async Task The_seeds_table_is_fenced_by_its_membership_table_a_dead_node_claims_nothing_and_holds_nothing()
+    {
+        var membership = new InMemoryMembershipTable();
+        var table = new InMemoryGlobalTable(membership);
+        var (a, b) = (NodeName.Parse("a@localhost"), NodeName.Parse("b@localhost"));
+        Assert.True(await membership.InsertAsync(Member(a, 1, NodeStatus.Active), 0, TestContext.Current.CancellationToken));
+        Assert.True(await membership.InsertAsync(Member(b, 2, NodeStatus.Joining), 1, TestContext.Current.CancellationToken));
+        var (onA, onB) = (Pid.ForSpawned(a, 1, 5), Pid.ForSpawned(b, 2, 6));
+        var heard = new Heard();
+        table.Watch(heard);
+
+        var first = table.Claim(GlobalKind.Name, "x", onA, null);
+        Assert.Equal(GlobalClaimStatus.Granted, first.Status);
+        Assert.Equal(GlobalClaimStatus.Taken, table.Claim(GlobalKind.Name, "x", onB, null).Status); // a joining node may claim
+        Assert.True(await membership.UpdateAsync(Member(a, 1, NodeStatus.Dead), 2, TestContext.Current.CancellationToken));
+
+        Assert.Equal(GlobalClaimStatus.NotAMember, table.Claim(GlobalKind.Name, "y", onA, null).Status);
+        Assert.Null(table.Replace(GlobalKind.Name, "x", first.Seq, onA, null));
+        var late = new Heard();
+        table.Watch(late);
+        Assert.Empty(late.Snapshot!); // the dead node's name is left out
+        var taken = table.Claim(GlobalKind.Name, "x", onB, null);
+        Assert.Equal(GlobalClaimStatus.Granted, taken.Status); // and the next claim replaces it
+        Assert.Equal(
+            [
+                new GlobalChange(true, GlobalKind.Name, "x", onA.ToString(), first.Seq, null),
+                new GlobalChange(false, GlobalKind.Name, "x", onA.ToString(), first.Seq, null),
+                new GlobalChange(true, GlobalKind.Name, "x", onB.ToString(), taken.Seq, null),
+            ],
+            heard.Changes);
+        Assert.Equal(heard.Changes.Skip(1), late.Changes);
+    }
+
+    [Fact]
+    public async Task No_claim_of_a_node_commits_after_the_membership_write_that_declares_it_dead()
+    {
+        var membership = new InMemoryMembershipTable();
+        var table = new InMemoryGlobalTable(membership);
+        var node = NodeName.Parse("doomed@localhost");
+        Assert.True(await membership.InsertAsync(Member(node, 1, NodeStatus.Active), 0, TestContext.Current.CancellationToken));
+        // Observers hear each change as it commits: this one checks, at that moment, what membership says of the claimant.
+        var afterDeath = new ConcurrentQueue<GlobalChange>();
+        table.Watch(new AtCommit(change =>
+        {
+            if (change.Claimed && membership.ReadAllAsync(CancellationToken.None).Result.Entries.Single().Status == NodeStatus.Dead)
+            {
+                afterDeath.Enqueue(change);
+            }
+        }));
+        using var stop = new CancellationTokenSource();
+        var granted = 0;
+        var claimants = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; !stop.IsCancellationRequested; i++)
+            {
+                if (table.Claim(GlobalKind.Name, $"{t}-{i}", Pid.ForSpawned(node, 1, i + 1), null).Status == GlobalClaimStatus.Granted)
+                {
+                    Interlocked.Increment(ref granted);
+                }
+            }
+        })).ToList();
+        await TestNode.Eventually(() => Volatile.Read(ref granted) >= 100, "the claimants to be under way");
+
+        Assert.True(await membership.UpdateAsync(Member(node, 1, NodeStatus.Dead), 1, TestContext.Current.CancellationToken));
+        var refused = table.Claim(GlobalKind.Name, "after", Pid.ForSpawned(node, 1, 1), null);
+        await stop.CancelAsync();
+        await Task.WhenAll(claimants);
+
+        Assert.Equal(GlobalClaimStatus.NotAMember, refused.Status);
+        Assert.Empty(afterDeath);
+    }
+
     private static FrameBuilder RawRequest(long correlation, byte op)
     {
         var frame = FrameBuilder.Start(FrameKind.GlobalRequest);
@@ -270,4 +345,29 @@ public sealed class DevelopmentGlobalTests
     }
 
     private static ReadOnlySequence<byte> Payload(FrameBuilder frame) => new(frame.Payload);
+
+    private static MembershipEntry Member(NodeName name, long creation, NodeStatus status) =>
+        new(name, creation, "127.0.0.1:1", status, [], DateTimeOffset.UtcNow, DateTimeOffset.UtcNow);
+
+    /// <summary>Records what a table reports: its snapshot and its changes, in order.</summary>
+    private sealed class Heard : IGlobalTableObserver
+    {
+        public IReadOnlyList<GlobalChange>? Snapshot { get; private set; }
+
+        public List<GlobalChange> Changes { get; } = [];
+
+        public void OnSnapshot(IReadOnlyList<GlobalChange> claims) => Snapshot = claims;
+
+        public void OnChange(in GlobalChange change) => Changes.Add(change);
+    }
+
+    /// <summary>Runs an action on each change, at its commit.</summary>
+    private sealed class AtCommit(Action<GlobalChange> action) : IGlobalTableObserver
+    {
+        public void OnSnapshot(IReadOnlyList<GlobalChange> claims)
+        {
+        }
+
+        public void OnChange(in GlobalChange change) => action(change);
+    }
 }
