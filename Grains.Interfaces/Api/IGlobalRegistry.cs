@@ -5,8 +5,9 @@ namespace ProcessGrid;
 /// any moment, even when nodes race for it or the network splits.
 /// </summary>
 /// <remarks>
-/// <para>A claim is decided by the cluster's database and fenced by the owner node's creation: a node declared dead
-/// loses its names, and only then can they be claimed again. A name is also released when its process exits.</para>
+/// <para>A claim is decided by the cluster's database (in a development cluster, by its seed node) and fenced by the
+/// owner node's creation: a node declared dead loses its names, and only then can they be claimed again. A name is
+/// also released when its process exits.</para>
 /// <para>Lookups (<see cref="Whereis"/>, <see cref="Send"/>) answer from a local copy kept current by change
 /// notifications, in well under a microsecond. A node cut off from the majority of its cluster stops resolving names
 /// (lookups answer null) before the others can declare it dead and hand its names on, so two processes never answer
@@ -24,12 +25,12 @@ public interface IGlobalRegistry
     /// Decides when two claims meet: this one and one it could not have known about (made at the same time on another
     /// node). Null: the earlier claim keeps the name and this one gets false, as when the name was known to be taken.
     /// </param>
-    /// <exception cref="GlobalRegistryUnavailableException">The claim cannot be decided now (database unreachable, or
-    /// this node is cut off from the majority of its cluster); nothing was registered.</exception>
+    /// <exception cref="GlobalRegistryUnavailableException">The claim cannot be decided now (the database, or a development
+    /// cluster's seed, unreachable, or this node cut off from the majority of its cluster); nothing was registered.</exception>
     ValueTask<bool> Register(string name, Pid pid, GlobalResolve? resolve = null);
 
     /// <summary>Removes the name, whoever holds it (Erlang's <c>global:unregister_name/1</c>). False when it was not registered.</summary>
-    /// <exception cref="GlobalRegistryUnavailableException">The database cannot be reached; nothing changed.</exception>
+    /// <exception cref="GlobalRegistryUnavailableException">The database (or a development cluster's seed) cannot be reached; nothing changed.</exception>
     ValueTask<bool> Unregister(string name);
 
     /// <summary>The process registered as <paramref name="name"/>, or null (Erlang's <c>global:whereis_name/1</c>).</summary>

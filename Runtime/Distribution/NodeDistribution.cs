@@ -610,6 +610,9 @@ internal sealed partial class NodeDistribution : ITransportHandler, IAsyncDispos
             case FrameKind.GroupProtocol:
                 Groups.ScopeProtocolFrame.Receive(_node, Serializer, ref reader, remote.Name);
                 return true;
+            case FrameKind.GlobalRequest or FrameKind.GlobalAnswer or FrameKind.GlobalSnapshot or FrameKind.GlobalChange:
+                _node.OnGlobalFrame(connection, kind, payload);
+                return true;
             default:
                 return Membership?.OnFrame(connection, kind, payload) ?? false;
         }

@@ -11,9 +11,10 @@ namespace ProcessGrid.Runtime.Global;
 /// <para>How it differs from Erlang's global, and why. Erlang's nodes agree on names among themselves, taking a
 /// cluster-wide lock for every registration and merging their tables when partitions meet, so a split lets each side
 /// register the same name and the resolve function picks a survivor afterwards. Here the claim is decided by the
-/// cluster's database (<see cref="IGlobalTable"/>), fenced by the claimant node's identity in the membership table: a
-/// name has one holder even across a split, a registration costs one round trip instead of a lock round across the
-/// cluster, and a node declared dead loses its names in the same moment its membership row says Dead.</para>
+/// cluster's database (<see cref="IGlobalTable"/>; in a development cluster, the table its seed keeps in memory), fenced
+/// by the claimant node's identity in the membership table: a name has one holder even across a split, a registration
+/// costs one round trip instead of a lock round across the cluster, and a node declared dead loses its names in the
+/// same moment its membership row says Dead.</para>
 /// <para>The protocol:</para>
 /// <list type="bullet">
 /// <item>Register: the claim goes to the table, which grants it, or names the live holder. Granted: this node's copy

@@ -17,11 +17,13 @@ namespace ProcessGrid.Runtime.Membership;
 /// identity never comes back, so a view with or without its row means the same.</item>
 /// <item>Rows are checked and stored as <see cref="MembershipEntryRules"/> says (UTC microsecond times, own vote list),
 /// and the stored rows are immutable, so readers share them without copying.</item>
+/// <item>It fences the seed's global table (<see cref="Global.IGlobalFence"/>): that table changes only under this
+/// table's lock, so no membership write falls between a claim's membership check and its commit.</item>
 /// </list>
 /// <para>The table lives as long as its node: when the seed stops, the cluster's membership goes with it. That is the
 /// development provider's known limit; production clusters use PostgreSQL.</para>
 /// </remarks>
-internal sealed class InMemoryMembershipTable : IMembershipTable
+internal sealed class InMemoryMembershipTable : IMembershipTable, Global.IGlobalFence
 {
     /// <summary>Guards <see cref="_version"/> and <see cref="_rows"/> together: they change only as one.</summary>
     private readonly Lock _gate = new();
@@ -31,6 +33,17 @@ internal sealed class InMemoryMembershipTable : IMembershipTable
 
     /// <summary>The table version: 0 when empty and new, incremented by every successful insert and update.</summary>
     private long _version;
+
+    /// <inheritdoc />
+    Lock Global.IGlobalFence.Gate => _gate;
+
+    /// <inheritdoc />
+    bool Global.IGlobalFence.MayClaim(NodeName node, long creation) =>
+        _rows.TryGetValue((node, creation), out var row) && row.Status is NodeStatus.Joining or NodeStatus.Active;
+
+    /// <inheritdoc />
+    bool Global.IGlobalFence.Counts(NodeName node, long creation) =>
+        _rows.TryGetValue((node, creation), out var row) && row.Status != NodeStatus.Dead;
 
     /// <inheritdoc />
     public Task InitializeAsync(CancellationToken cancellationToken)

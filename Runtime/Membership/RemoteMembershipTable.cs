@@ -11,11 +11,10 @@ namespace ProcessGrid.Runtime.Membership;
 /// at the <c>--join</c> address, over the connection between them. If the seed cannot be reached or does not answer in
 /// time, the operation throws <see cref="MembershipUnavailableException"/>, as a database that is down would.
 /// </summary>
-internal sealed class RemoteMembershipTable(NodeDistribution distribution, string seedEndpoint, TimeSpan timeout) : IMembershipTable
+internal sealed class RemoteMembershipTable(NodeDistribution distribution, SeedConnection seed, TimeSpan timeout) : IMembershipTable
 {
     private readonly ConcurrentDictionary<long, TaskCompletionSource<Response>> _pending = new();
     private long _nextCorrelation;
-    private NodeName? _seed;
 
     /// <inheritdoc />
     public async Task InitializeAsync(CancellationToken cancellationToken) =>
@@ -24,7 +23,7 @@ internal sealed class RemoteMembershipTable(NodeDistribution distribution, strin
     /// <inheritdoc />
     public async Task<MembershipTableData> ReadAllAsync(CancellationToken cancellationToken) =>
         (await AskAsync(Operation.ReadAll, null, 0, default, 0, default, cancellationToken).ConfigureAwait(false)).Data
-        ?? throw new MembershipUnavailableException($"The seed node at {seedEndpoint} answered a read without the table.");
+        ?? throw new MembershipUnavailableException($"The seed node at {seed.Endpoint} answered a read without the table.");
 
     /// <inheritdoc />
     public async Task<bool> InsertAsync(MembershipEntry entry, long expectedVersion, CancellationToken cancellationToken) =>
@@ -57,20 +56,18 @@ internal sealed class RemoteMembershipTable(NodeDistribution distribution, strin
         PeerConnection connection;
         try
         {
-            connection = _seed is { } seed && distribution.Transport.Find(seed) is { } open
-                ? open
-                : await distribution.Transport.ConnectAsync(seedEndpoint, _seed, cancellationToken).ConfigureAwait(false);
+            connection = await seed.ConnectAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (ConnectFailedException e)
         {
             if (e.Code == RefusalCode.DeclaredDead)
             {
-                distribution.Membership?.OnRefusedAsDead(seedEndpoint, e.Message); // The seed keeps the table: its word is the table's.
+                distribution.Membership?.OnRefusedAsDead(seed.Endpoint, e.Message); // The seed keeps the table: its word is the table's.
             }
             throw new MembershipUnavailableException(
-                $"The seed node at {seedEndpoint} (--join) cannot be reached: {e.Message}. Start it first, or fix ProcessGrid:Cluster:Join.", e);
+                $"The seed node at {seed.Endpoint} (--join) cannot be reached: {e.Message}. Start it first, or fix ProcessGrid:Cluster:Join.", e);
         }
-        _seed = connection.Remote.Name;
+        var seedName = connection.Remote.Name;
         var correlation = Interlocked.Increment(ref _nextCorrelation);
         var answer = new TaskCompletionSource<Response>(TaskCreationOptions.RunContinuationsAsynchronously);
         _pending[correlation] = answer;
@@ -81,7 +78,7 @@ internal sealed class RemoteMembershipTable(NodeDistribution distribution, strin
             if (!connection.Send(frame))
             {
                 frame.Release();
-                throw new MembershipUnavailableException($"The connection to the seed node {_seed} closed before the membership {op} was sent.");
+                throw new MembershipUnavailableException($"The connection to the seed node {seedName} closed before the membership {op} was sent.");
             }
             Response response;
             try
@@ -90,10 +87,10 @@ internal sealed class RemoteMembershipTable(NodeDistribution distribution, strin
             }
             catch (TimeoutException)
             {
-                throw new MembershipUnavailableException($"The seed node {_seed} did not answer a membership {op} within {timeout}.");
+                throw new MembershipUnavailableException($"The seed node {seedName} did not answer a membership {op} within {timeout}.");
             }
             return response.Error is { } error
-                ? throw new MembershipUnavailableException($"The seed node {_seed} could not do the membership {op}: {error}")
+                ? throw new MembershipUnavailableException($"The seed node {seedName} could not do the membership {op}: {error}")
                 : response;
         }
         finally

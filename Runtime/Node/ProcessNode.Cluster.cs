@@ -14,6 +14,12 @@ public sealed partial class ProcessNode
     private NodeDistribution? _distribution;
     private MembershipService? _membership;
 
+    /// <summary>In a development cluster, this node's way to the seed (the node at ProcessGrid:Cluster:Join).</summary>
+    private SeedConnection? _seed;
+
+    /// <summary>As the seed of a development cluster: the membership table it keeps for the cluster.</summary>
+    private InMemoryMembershipTable? _seedTable;
+
     /// <summary>The distribution layer, when the node is distributed.</summary>
     internal NodeDistribution? Distribution => _distribution;
 
@@ -63,11 +69,12 @@ public sealed partial class ProcessNode
         var listen = await ResolveListenAsync(cluster.Listen!, cancellationToken).ConfigureAwait(false);
         await _distribution.Transport.ListenAsync(listen, Advertise, cancellationToken).ConfigureAwait(false);
 
+        _seed = cluster.Database is null && cluster.Join is { } join ? new SeedConnection(_distribution.Transport, join) : null;
         IMembershipTable table = cluster.Database is { } database
             ? new PostgresMembershipTable(database, cluster.ClusterId)
-            : cluster.Join is { } seed
+            : _seed is { } seed
                 ? new RemoteMembershipTable(_distribution, seed, cluster.Membership.ProbeTimeout * 10)
-                : new InMemoryMembershipTable();
+                : _seedTable = new InMemoryMembershipTable();
         _membership = new MembershipService(this, _distribution, table, cluster.Membership, servesTable: cluster.Database is null && cluster.Join is null);
         _distribution.Membership = _membership;
         // The kernel services run before the node is active, so that a peer that sees it can use them at once.

@@ -96,6 +96,18 @@ internal enum FrameKind : byte
     /// <summary>Node → client: the membership view the node has (a table snapshot with its version).</summary>
     ClusterView = 71,
 
+    /// <summary>Node → the seed of a development cluster: an operation on the global table the seed keeps (see <c>DevelopmentGlobalProtocol</c>).</summary>
+    GlobalRequest = 80,
+
+    /// <summary>Seed → node: the answer to a <see cref="GlobalRequest"/>.</summary>
+    GlobalAnswer = 81,
+
+    /// <summary>Seed → subscribed node: (a part of) the global names held when its subscription began.</summary>
+    GlobalSnapshot = 82,
+
+    /// <summary>Seed → subscribed node: one committed change of the global table.</summary>
+    GlobalChange = 83,
+
     /// <summary>A message for every member of a process group on the receiving node (one frame per node, not per member).</summary>
     GroupBroadcast = 90,
 
