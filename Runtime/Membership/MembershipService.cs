@@ -105,12 +105,21 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         _loops.Add(Task.Run(IAmAliveLoopAsync));
     }
 
+    /// <summary>
+    /// The longest a stopping node tries to record each step of its leave. A table that cannot be reached (the database
+    /// down, the development seed gone) must not hold a stop for the whole shutdown time: the others find out through
+    /// their probes that the node has gone, as they would if it had crashed.
+    /// </summary>
+    private static readonly TimeSpan LeaveWriteLimit = TimeSpan.FromSeconds(5);
+
     /// <summary>Leaves in an orderly way: ShuttingDown now; <see cref="CompleteLeaveAsync"/> writes Dead once processes have stopped.</summary>
     public async Task BeginLeaveAsync(CancellationToken cancellationToken)
     {
         try
         {
-            await WriteStatusAsync(NodeStatus.ShuttingDown, insert: false, cancellationToken).ConfigureAwait(false);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(LeaveWriteLimit);
+            await WriteStatusAsync(NodeStatus.ShuttingDown, insert: false, limit.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or MembershipUnavailableException or InvalidOperationException)
         {
@@ -124,7 +133,9 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         _stopping.Cancel();
         try
         {
-            await WriteStatusAsync(NodeStatus.Dead, insert: false, cancellationToken).ConfigureAwait(false);
+            using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            limit.CancelAfter(LeaveWriteLimit);
+            await WriteStatusAsync(NodeStatus.Dead, insert: false, limit.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or MembershipUnavailableException or InvalidOperationException)
         {

@@ -11,9 +11,10 @@ namespace ProcessGrid.Runtime;
 /// <remarks>
 /// A client node is distributed but does not listen: it dials the cluster's nodes and proves the cookie as
 /// <see cref="PeerRole.Client"/>; it has no membership row and is never a placement target, so it hosts no virtual
-/// process (a message for one goes to the node that owns its key). Its kernel services (global names, process groups,
-/// rpc) do not start: a client takes no part in the cluster's own protocols, and those services reach the cluster from
-/// a client through the nodes (check <see cref="IsClient"/>).
+/// process (a message for one goes to the node that owns its key). Of the kernel services it runs rpc, as an Erlang
+/// hidden node runs its <c>rex</c>: it calls functions on the cluster's nodes (and serves its own to whoever calls it).
+/// Global names and process groups are the members' shared state, which a client does not take part in (as hidden
+/// nodes stay out of <c>global</c> and <c>pg</c>); asking for them on a client says so.
 /// </remarks>
 public sealed partial class ProcessNode
 {
@@ -37,6 +38,7 @@ public sealed partial class ProcessNode
         }
         IsClient = true;
         StartLocal();
+        StartRpc();
         var cluster = _options.Cluster;
         var cookie = ClusterCookie.Resolve(cluster.Cookie);
         _distribution = new NodeDistribution(this, new NodeIdentity(Node, Creation, "", PeerRole.Client), cluster.ClusterId, cookie, cluster.Transport, LoggerFactory);

@@ -16,7 +16,11 @@ public sealed partial class ProcessNode
     private RemoteGlobalTable? _remoteGlobal;
 
     /// <inheritdoc />
-    public IGlobalRegistry Global => _global ?? throw new InvalidOperationException($"Node {Node} has not been started: call StartNode() (the generic host does this for you).");
+    public IGlobalRegistry Global => _global ?? throw (IsClient
+        ? new InvalidOperationException(
+            $"{Node} is a client of its cluster, and global names are kept by the cluster's members: register and look up global " +
+            "names from a process on a node, or ask one with rpc (grid.Rpc.Call on a node of grid.Nodes).")
+        : new InvalidOperationException($"Node {Node} has not been started: call StartNode() (the generic host does this for you)."));
 
     /// <summary>Completes when the global names have been loaded.</summary>
     private Task GlobalReady => _global?.Loaded ?? Task.CompletedTask;

@@ -130,9 +130,9 @@ internal abstract partial class ProcessCell
             envelope.ReplyTo!.Fail(envelope.ReplyToken, queuedBeforeExit ? exitReason : ExitReason.NoProc);
             return;
         }
-        if (message is Down or ProcessGrid.Exit)
+        if (message is Down or ProcessGrid.Exit or NodeUp or NodeDown)
         {
-            return; // Signals to a dead process vanish, as in Erlang; they are not user messages.
+            return; // Signals and node notifications to a dead process vanish, as in Erlang; they are not user messages.
         }
         _node.DeadLetters.Report(Self.ToString(), message, queuedBeforeExit
             ? $"the process exited ({exitReason}) before handling it"

@@ -102,6 +102,31 @@ public sealed class DeadLetterTests
     }
 
     [Fact]
+    public async Task Node_notifications_left_unread_by_an_exiting_process_vanish_like_signals_and_only_its_mail_is_counted()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var watcher = cluster[0].Spawn(async ctx =>
+        {
+            ctx.MonitorNodes();
+            await gate.Task;
+            throw new InvalidOperationException("gone before reading anything");
+        });
+        await TestNode.Eventually(() => cluster[0].Nodes.Contains(cluster[1].Node), "the nodes to be connected");
+        await cluster[1].StopAsync(TestContext.Current.CancellationToken);
+        await TestNode.Eventually(() => cluster[0].GetProcessInfo(watcher)?.MessageQueueLength >= 1, "the NodeDown to be queued");
+        cluster[0].Send(watcher, new Letter(1));
+        var before = cluster[0].DeadLetters.Count;
+
+        gate.SetResult();
+
+        await TestNode.Eventually(() => cluster[0].DeadLetters.Count >= before + 1, "the unread letter to be counted");
+        await cluster[0].WhenExited(watcher);
+        Assert.Equal(before + 1, cluster[0].DeadLetters.Count);
+        Assert.Contains("Letter", cluster[0].DeadLetters.Recent.Last().MessageType, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Messages_a_selective_receive_skipped_are_counted_when_the_process_exits()
     {
         await using var node = TestNode.Start();
