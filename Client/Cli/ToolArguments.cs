@@ -22,6 +22,10 @@ internal sealed record ToolArguments(string Command, IReadOnlyList<string> Opera
         commands:
           nodes          list the cluster's member nodes, as a gateway reports them
           ping <node>    check that a node answers: prints pong, or pang (exit code 1)
+          info <node>    what a node says about itself: creation, address, uptime, processes, connections
+          processes <node>
+                         one line per process of a node: pid, type, status, queue, messages handled, name
+          process <pid>  what its node knows of one process: links, monitors, queue, parent, ...
           help           print this text
 
         options (the environment variable in brackets sets the same; a flag wins):

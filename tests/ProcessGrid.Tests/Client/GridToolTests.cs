@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.RegularExpressions;
 
 namespace ProcessGrid.Tests.Client;
 
@@ -41,6 +42,43 @@ public sealed class GridToolTests
 
         Assert.Equal((0, "pong"), (pong.Exit, pong.Output.Trim()));
         Assert.Equal((1, "pang"), (pang.Exit, pang.Output.Trim()));
+    }
+
+    private sealed class Ledger : GenServer
+    {
+        protected override ValueTask<object?> HandleCallAsync(object request, CallFrom from) => new(request);
+    }
+
+    [Fact]
+    public async Task Grid_info_processes_and_process_show_what_a_node_and_its_processes_say_about_themselves()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        await cluster.FullyConnected();
+        var ledger = await cluster[1].StartAsync<Ledger>();
+        cluster[1].Register("ledger", ledger);
+        var gone = cluster[1].Spawn(_ => Task.CompletedTask);
+        await cluster[1].WhenExited(gone);
+        string[] settings = ["--gateway", cluster[0].Endpoint!, "--cookie", cluster.Cookie, "--cluster", cluster.ClusterId];
+
+        var info = await RunAsync(["info", "n2@localhost", .. settings]);
+        var processes = await RunAsync(["processes", "n2@localhost", .. settings]);
+        var process = await RunAsync(["process", ledger.ToString(), .. settings]);
+        var exited = await RunAsync(["process", gone.ToString(), .. settings]);
+        var nobody = await RunAsync(["processes", "nobody@localhost", .. settings]);
+
+        Assert.True(info.Exit == 0, info.Error);
+        Assert.Matches($@"(?m)^creation\s+{cluster[1].Creation}$", info.Output);
+        Assert.Matches($@"(?m)^connected\s+.*n1@localhost", info.Output);
+        Assert.True(processes.Exit == 0, processes.Error);
+        Assert.StartsWith("PID", processes.Output);
+        Assert.Matches($@"(?m)^{Regex.Escape(ledger.ToString())}\s+.*Ledger\s+waiting\s+0\s+0\s+ledger$", processes.Output);
+        Assert.True(process.Exit == 0, process.Error);
+        Assert.Matches(@"(?m)^registered name\s+ledger$", process.Output);
+        Assert.Matches(@"(?m)^status\s+waiting$", process.Output);
+        Assert.Equal(1, exited.Exit);
+        Assert.Contains("is not a live process of n2@localhost", exited.Error);
+        Assert.Equal(1, nobody.Exit);
+        Assert.Contains("nobody@localhost did not answer", nobody.Error);
     }
 
     [Fact]
