@@ -4,6 +4,8 @@ using ProcessGrid.Runtime.Global;
 using ProcessGrid.Runtime.Membership;
 using ProcessGrid.Runtime.Transport;
 
+using static ProcessGrid.Tests.Global.GlobalScenarios;
+
 namespace ProcessGrid.Tests.Global;
 
 /// <summary>
@@ -12,22 +14,10 @@ namespace ProcessGrid.Tests.Global;
 /// </summary>
 public sealed class DevelopmentGlobalTests
 {
-    private static readonly TimeSpan Liveness = TimeSpan.FromSeconds(20);
-
     /// <summary>Answers every call with what it was asked and who it is.</summary>
     private sealed class Echo : GenServer
     {
         protected override ValueTask<object?> HandleCallAsync(object request, CallFrom from) => new($"{request} answered by {Self}");
-    }
-
-    private static Task Sees(ProcessNode node, string name, Pid? expected) =>
-        TestNode.Eventually(() => node.Global.Whereis(name) == expected, $"{node.Node} to see global '{name}' as {expected?.ToString() ?? "free"}", Liveness);
-
-    private static async Task<Pid> WaitingProcess(ProcessNode node)
-    {
-        var pid = node.Spawn(async ctx => await ctx.Receive<string>(m => m == "stop"));
-        await node.UntilWaiting(pid);
-        return pid;
     }
 
     [Fact]
@@ -67,22 +57,7 @@ public sealed class DevelopmentGlobalTests
     public async Task Of_many_processes_racing_for_one_name_on_all_three_nodes_exactly_one_wins_and_all_nodes_agree()
     {
         await using var cluster = await TestCluster.StartAsync(3);
-        var contenders = new List<(ProcessNode Node, Pid Pid)>();
-        foreach (var node in cluster.Nodes)
-        {
-            for (var i = 0; i < 10; i++)
-            {
-                contenders.Add((node, await WaitingProcess(node)));
-            }
-        }
-
-        var results = await Task.WhenAll(contenders.Select(c => c.Node.Global.Register("race", c.Pid).AsTask()));
-
-        var winner = Assert.Single(contenders.Where((_, i) => results[i])).Pid;
-        foreach (var node in cluster.Nodes)
-        {
-            await Sees(node, "race", winner);
-        }
+        await ManyRaceForOneName(cluster);
     }
 
     [Fact]

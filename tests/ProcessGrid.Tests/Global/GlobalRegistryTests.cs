@@ -1,5 +1,7 @@
 using ProcessGrid.Runtime.Global;
 
+using static ProcessGrid.Tests.Global.GlobalScenarios;
+
 namespace ProcessGrid.Tests.Global;
 
 /// <summary>
@@ -8,20 +10,8 @@ namespace ProcessGrid.Tests.Global;
 /// </summary>
 public sealed class GlobalRegistryTests(PostgresServerFixture postgres) : IClassFixture<PostgresServerFixture>
 {
-    private static readonly TimeSpan Liveness = TimeSpan.FromSeconds(20);
-
     private async Task<TestCluster> ClusterAsync(int nodes) =>
         await TestCluster.StartAsync(nodes, await postgres.Server.CreateDatabaseAsync());
-
-    private static Task Sees(ProcessNode node, string name, Pid? expected) =>
-        TestNode.Eventually(() => node.Global.Whereis(name) == expected, $"{node.Node} to see global '{name}' as {expected?.ToString() ?? "free"}", Liveness);
-
-    private static async Task<Pid> WaitingProcess(ProcessNode node)
-    {
-        var pid = node.Spawn(async ctx => await ctx.Receive<string>(m => m == "stop"));
-        await node.UntilWaiting(pid);
-        return pid;
-    }
 
     [Fact]
     public async Task A_name_registered_on_one_node_is_found_sent_to_and_called_from_every_node_and_unregistered_from_any()
@@ -89,22 +79,7 @@ public sealed class GlobalRegistryTests(PostgresServerFixture postgres) : IClass
     public async Task Of_many_processes_racing_for_one_name_on_three_nodes_exactly_one_wins_and_all_nodes_agree()
     {
         await using var cluster = await ClusterAsync(3);
-        var contenders = new List<(ProcessNode Node, Pid Pid)>();
-        foreach (var node in cluster.Nodes)
-        {
-            for (var i = 0; i < 10; i++)
-            {
-                contenders.Add((node, await WaitingProcess(node)));
-            }
-        }
-
-        var results = await Task.WhenAll(contenders.Select(c => c.Node.Global.Register("race", c.Pid).AsTask()));
-
-        var winner = Assert.Single(contenders.Where((_, i) => results[i])).Pid;
-        foreach (var node in cluster.Nodes)
-        {
-            await Sees(node, "race", winner);
-        }
+        await ManyRaceForOneName(cluster);
     }
 
     [Fact]
