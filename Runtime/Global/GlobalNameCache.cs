@@ -35,6 +35,12 @@ internal sealed class GlobalNameCache(ProcessNode node) : IGlobalTableObserver
     /// </summary>
     public event Action<string, long>? NameReleased;
 
+    /// <summary>
+    /// Raised (outside any lock) for each claim of a name the table reports (in a snapshot or as a change) that this copy
+    /// took in, so that the node of its holder watches the holder even if the claimant never heard the table's answer.
+    /// </summary>
+    public event Action<string, Pid, long>? NameClaimed;
+
     /// <summary>Completes when the first snapshot has been taken in.</summary>
     public Task Loaded => _loaded.Task;
 
@@ -85,16 +91,25 @@ internal sealed class GlobalNameCache(ProcessNode node) : IGlobalTableObserver
     /// <inheritdoc />
     public void OnSnapshot(IReadOnlyList<GlobalChange> claims)
     {
+        var taken = new List<(string Name, Pid Pid, long Seq)>(claims.Count);
         lock (_writes)
         {
             _names.Clear();
             _endedHere.Clear();
             foreach (var claim in claims)
             {
-                ApplyClaim(claim.Name, node.ParsePid(claim.Pid), claim.Seq, claim.Resolve);
+                var pid = node.ParsePid(claim.Pid);
+                if (ApplyClaim(claim.Name, pid, claim.Seq, claim.Resolve))
+                {
+                    taken.Add((claim.Name, pid, claim.Seq));
+                }
             }
         }
         _loaded.TrySetResult();
+        foreach (var (name, pid, seq) in taken)
+        {
+            NameClaimed?.Invoke(name, pid, seq);
+        }
     }
 
     /// <inheritdoc />
@@ -108,11 +123,16 @@ internal sealed class GlobalNameCache(ProcessNode node) : IGlobalTableObserver
             }
             return;
         }
+        Pid? claimant = null;
         lock (_writes)
         {
             if (change.Claimed)
             {
-                ApplyClaim(change.Name, node.ParsePid(change.Pid), change.Seq, change.Resolve);
+                var pid = node.ParsePid(change.Pid);
+                if (ApplyClaim(change.Name, pid, change.Seq, change.Resolve))
+                {
+                    claimant = pid;
+                }
             }
             else
             {
@@ -123,22 +143,29 @@ internal sealed class GlobalNameCache(ProcessNode node) : IGlobalTableObserver
                 }
             }
         }
-        if (!change.Claimed)
+        if (claimant is not null)
+        {
+            NameClaimed?.Invoke(change.Name, claimant, change.Seq);
+        }
+        else if (!change.Claimed)
         {
             NameReleased?.Invoke(change.Name, change.Seq);
         }
     }
 
-    private void ApplyClaim(string name, Pid pid, long seq, string? resolve)
+    /// <summary>Takes in a claim unless it is void, ended, or older than what this copy holds; true when the copy now names it.</summary>
+    private bool ApplyClaim(string name, Pid pid, long seq, string? resolve)
     {
         if (_deadNodes.ContainsKey((pid.Node, pid.Creation)) || _endedHere.Contains((name, seq)))
         {
-            return;
+            return false;
         }
         if (!_names.TryGetValue(name, out var entry) || entry.Seq < seq)
         {
             _names[name] = new GlobalNameEntry(pid, seq, resolve);
+            return true;
         }
+        return entry.Seq == seq;
     }
 }
 

@@ -63,7 +63,11 @@ internal sealed partial class GlobalRegistry : IGlobalRegistry, IAsyncDisposable
         _cache = new GlobalNameCache(node);
         _cache.LockReleased += WakeLockWaiters;
         _cache.NameReleased += StopHolding;
+        _cache.NameClaimed += WatchAnyHolderHere;
     }
+
+    /// <summary>The table claims go to (null when there is none): tests use it to claim as if an answer had been lost.</summary>
+    internal IGlobalTable? Table => _table;
 
     /// <summary>Completes when this node's copy of the names has been loaded (at once without a table).</summary>
     public Task Loaded => _table is null ? Task.CompletedTask : _cache.Loaded;
@@ -92,7 +96,7 @@ internal sealed partial class GlobalRegistry : IGlobalRegistry, IAsyncDisposable
         switch (outcome.Status)
         {
             case GlobalClaimStatus.Granted:
-                Hold(GlobalKind.Name, name, cell, outcome.Seq, outcome.HolderResolve);
+                HoldName(name, cell, outcome.Seq, outcome.HolderResolve);
                 return true;
             case GlobalClaimStatus.NotAMember:
                 throw NotAMember($"register '{name}'");
@@ -172,7 +176,7 @@ internal sealed partial class GlobalRegistry : IGlobalRegistry, IAsyncDisposable
             switch (outcome.Status)
             {
                 case GlobalClaimStatus.Granted:
-                    var watch = Hold(GlobalKind.Lock, resource, cell, outcome.Seq, null);
+                    var watch = HoldLock(resource, cell, outcome.Seq);
                     return new HeldGlobalLock(resource, holder, watch);
                 case GlobalClaimStatus.NotAMember:
                     throw NotAMember($"lock '{resource}'");
@@ -211,34 +215,79 @@ internal sealed partial class GlobalRegistry : IGlobalRegistry, IAsyncDisposable
     // Holding, conflicts, node death
     // ------------------------------------------------------------------------------------------------------------
 
-    /// <summary>Records a granted claim: in this node's copy (names) and with a watch that releases it when its holder exits.</summary>
-    private HolderWatch Hold(GlobalKind kind, string name, ProcessCell cell, long seq, string? resolve)
+    /// <summary>Records a granted claim of a name: in this node's copy, and with a watch that releases it when its holder exits.</summary>
+    private void HoldName(string name, ProcessCell cell, long seq, string? resolve)
     {
-        if (kind == GlobalKind.Name)
-        {
-            _cache.Claimed(name, cell.Self, seq, resolve);
-        }
-        var watch = new HolderWatch(this, kind, name, cell, seq, _node.NewMonitorRef().Value);
-        if (kind == GlobalKind.Name)
-        {
-            // A claim this one replaced (a conflict resolved in its favour) was held here too: stop watching for it.
-            HolderWatch? replaced = null;
-            _heldHere.AddOrUpdate(name, watch, (_, previous) =>
-            {
-                replaced = previous;
-                return watch;
-            });
-            if (replaced is not null && replaced != watch)
-            {
-                replaced.Detach();
-            }
-        }
+        _cache.Claimed(name, cell.Self, seq, resolve);
+        // Null when the name has moved on to a newer claim meanwhile: this one ended, and there is nothing to watch for.
+        _ = WatchName(name, cell, seq);
+    }
+
+    /// <summary>Records a granted lock: a watch that releases it when its holder exits (and that its handle releases).</summary>
+    private HolderWatch HoldLock(string resource, ProcessCell cell, long seq)
+    {
+        var watch = new HolderWatch(this, GlobalKind.Lock, resource, cell, seq, _node.NewMonitorRef().Value);
         if (!cell.AddWatcher(watch.MonitorRef, watch))
         {
             // It exited while the claim was on its way: nothing will report that exit any more, so release now.
             watch.OnWatchedExit(ExitReason.NoProc);
         }
         return watch;
+    }
+
+    /// <summary>
+    /// Makes sure claim <paramref name="seq"/> of <paramref name="name"/>, held by <paramref name="cell"/>, is watched
+    /// once: the watch in place if it is for that claim, else a new one that replaces a watch for an older claim (a
+    /// conflict resolved in this claim's favour). Null when a newer claim of the name is already watched here.
+    /// </summary>
+    private HolderWatch? WatchName(string name, ProcessCell cell, long seq)
+    {
+        while (true)
+        {
+            var current = _heldHere.TryGetValue(name, out var existing) ? existing : null;
+            if (current is not null && current.Seq >= seq)
+            {
+                return current.Seq == seq ? current : null;
+            }
+            var watch = new HolderWatch(this, GlobalKind.Name, name, cell, seq, _node.NewMonitorRef().Value);
+            if (current is null ? !_heldHere.TryAdd(name, watch) : !_heldHere.TryUpdate(name, watch, current))
+            {
+                continue; // Another claim's watch came in between: look again.
+            }
+            current?.Detach();
+            if (!cell.AddWatcher(watch.MonitorRef, watch))
+            {
+                // It exited while the claim was on its way: nothing will report that exit any more, so release now.
+                watch.OnWatchedExit(ExitReason.NoProc);
+            }
+            else if (watch.IsEnded)
+            {
+                cell.RemoveWatcher(watch.MonitorRef); // replaced by a newer claim's watch before it was in place
+            }
+            return watch;
+        }
+    }
+
+    /// <summary>
+    /// The table reports claim <paramref name="seq"/> of <paramref name="name"/> for <paramref name="holder"/>: if the
+    /// holder is (or was) a process of this node, it is watched so that its exit releases the name, also when the claim
+    /// committed but its answer was lost (the database or the seed went away at that moment) and the claimant saw an error.
+    /// </summary>
+    private void WatchAnyHolderHere(string name, Pid holder, long seq)
+    {
+        if (holder.IsVirtual || holder.Node != _node.Node || holder.Creation != _node.Creation)
+        {
+            return;
+        }
+        if (_node.Router.FindSpawned(holder) is { } cell)
+        {
+            WatchName(name, cell, seq);
+        }
+        else
+        {
+            // Its holder is gone already: the claim outlived it, so end it.
+            _ = Release(GlobalKind.Name, name, holder, seq);
+        }
     }
 
     /// <summary>
@@ -327,7 +376,7 @@ internal sealed partial class GlobalRegistry : IGlobalRegistry, IAsyncDisposable
             {
                 return false; // The holder changed meanwhile: that is a new situation, and this claim lost to it.
             }
-            Hold(GlobalKind.Name, name, mine, granted, resolve?.Method ?? outcome.HolderResolve);
+            HoldName(name, mine, granted, resolve?.Method ?? outcome.HolderResolve);
             DealWithLoser(method, name, holder);
             return true;
         }
@@ -455,6 +504,9 @@ internal sealed partial class GlobalRegistry : IGlobalRegistry, IAsyncDisposable
 
         /// <summary>The claim's number.</summary>
         public long Seq => seq;
+
+        /// <summary>Whether the watch has ended (released or detached).</summary>
+        public bool IsEnded => Volatile.Read(ref _done) != 0;
 
         /// <summary>The key of this watch among the holder's monitors.</summary>
         public long MonitorRef => monitorRef;

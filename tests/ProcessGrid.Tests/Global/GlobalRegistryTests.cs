@@ -62,6 +62,29 @@ public sealed class GlobalRegistryTests(PostgresServerFixture postgres) : IClass
     }
 
     [Fact]
+    public async Task A_claim_whose_answer_never_reached_its_node_is_still_released_when_its_holder_exits_or_at_once_if_it_has()
+    {
+        await using var cluster = await ClusterAsync(2);
+        var table = ((GlobalRegistry)cluster[0].Global).Table!;
+        var holder = await WaitingProcess(cluster[0]);
+        var ghost = cluster[0].Spawn(_ => Task.CompletedTask);
+        await cluster[0].WhenExited(ghost);
+
+        // Straight to the table, as a claim that committed while its answer was lost: the registry never hears the answer.
+        Assert.Equal(GlobalClaimStatus.Granted, (await table.ClaimAsync(GlobalKind.Name, "orphan", holder, null, TestContext.Current.CancellationToken)).Status);
+        Assert.Equal(GlobalClaimStatus.Granted, (await table.ClaimAsync(GlobalKind.Name, "ghost", ghost, null, TestContext.Current.CancellationToken)).Status);
+        await Sees(cluster[1], "orphan", holder);
+
+        // The holder's node heard the claims from the table: it watches the live holder, and ends the claim of the dead one.
+        var heir = await WaitingProcess(cluster[1]);
+        await TestNode.EventuallyAsync(async () => await cluster[1].Global.Register("ghost", heir), "the dead holder's claim to be ended", Liveness);
+        cluster[0].Send(holder, "stop");
+        await Sees(cluster[1], "orphan", null);
+        await Sees(cluster[0], "orphan", null);
+        Assert.True(await cluster[1].Global.Register("orphan", heir));
+    }
+
+    [Fact]
     public async Task A_taken_name_is_refused_to_others_and_granted_again_to_its_holder()
     {
         await using var cluster = await ClusterAsync(2);
