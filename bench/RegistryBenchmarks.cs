@@ -88,6 +88,31 @@ internal static class RegistryBenchmarks
         Array.Sort(latencies);
         Figures.Print("global.register.p50_us", Figures.Percentile(latencies, 0.5) * 1e6 / Stopwatch.Frequency, "us");
 
+        // Staleness: from the moment a registration returns (its claim committed) until the other nodes' copies name it.
+        var probes = quick ? 100 : 500;
+        var visible = new List<double>(probes * 2);
+        var probeHolders = Enumerable.Range(0, probes).Select(_ => nodes[0].Spawn<Holder>()).ToList();
+        for (var i = 0; i < probes; i++)
+        {
+            if (!await RegisterAsync(nodes[0], $"vis-{i}", probeHolders[i]))
+            {
+                throw new InvalidOperationException($"vis-{i} was taken");
+            }
+            var committed = Stopwatch.GetTimestamp();
+            foreach (var other in nodes.Skip(1))
+            {
+                while (other.Global.Whereis($"vis-{i}") is null)
+                {
+                    Thread.Yield();
+                }
+                visible.Add(Stopwatch.GetElapsedTime(committed).TotalMilliseconds);
+            }
+        }
+        visible.Sort();
+        Figures.Print("global.visible.p50_ms", visible[visible.Count / 2], "ms");
+        Figures.Print("global.visible.p99_ms", visible[(int)(visible.Count * 0.99)], "ms");
+        Figures.Print("global.visible.max_ms", visible[^1], "ms");
+
         // Throughput: 64 concurrent registrations in flight, spread over the three nodes.
         var total = quick ? 3_000 : 20_000;
         const int concurrency = 64;
