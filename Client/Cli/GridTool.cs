@@ -49,10 +49,17 @@ internal static class GridTool
             case ("ping", 1) when NodeName.TryParse(arguments.Operands[0], out var node):
                 command = client => PingAsync(client, node, output);
                 break;
+            case ("names", 0):
+                // The gateway is known once the client is connected: it answers from its own copy.
+                command = client => NamesAsync(client, client.Gateway ?? client.Members[0].Node, output, error);
+                break;
+            case ("names", 1) when NodeName.TryParse(arguments.Operands[0], out var node):
+                command = client => NamesAsync(client, node, output, error);
+                break;
             case ("info" or "processes", 1) when NodeName.TryParse(arguments.Operands[0], out var node):
                 command = arguments.Command == "info" ? client => InfoAsync(client, node, output, error) : client => ProcessesAsync(client, node, output, error);
                 break;
-            case ("ping" or "info" or "processes", 1):
+            case ("ping" or "info" or "processes" or "names", 1):
                 await error.WriteLineAsync($"grid: '{arguments.Operands[0]}' is not a node name: write it as name@host, for example alpha@localhost.").ConfigureAwait(false);
                 return UsageError;
             case ("process", 1) when Pid.TryParse(arguments.Operands[0], out var pid) && pid.IsVirtual:
@@ -168,6 +175,24 @@ internal static class GridTool
             i.MessagesHandled.ToString(CultureInfo.InvariantCulture),
             i.RegisteredName ?? "",
         }).ToList();
+        await WriteTableAsync(output, header, rows).ConfigureAwait(false);
+        return Success;
+    }
+
+    /// <summary><c>grid names [node]</c>: the global names and their holders, as that node's copy (by default the gateway's) has them.</summary>
+    private static async Task<int> NamesAsync(GridClient client, NodeName node, TextWriter output, TextWriter error)
+    {
+        List<GlobalName> names;
+        try
+        {
+            names = await client.Rpc.Call<List<GlobalName>>(node, GridFunctions.GlobalNames, []).ConfigureAwait(false);
+        }
+        catch (RpcException e)
+        {
+            return await NoAnswerAsync(error, node, e).ConfigureAwait(false);
+        }
+        string[] header = ["NAME", "HOLDER"];
+        var rows = names.OrderBy(n => n.Name, StringComparer.Ordinal).Select(n => new[] { n.Name, n.Holder.ToString() }).ToList();
         await WriteTableAsync(output, header, rows).ConfigureAwait(false);
         return Success;
     }

@@ -26,6 +26,7 @@ internal sealed record ToolArguments(string Command, IReadOnlyList<string> Opera
           processes <node>
                          one line per process of a node: pid, type, status, queue, messages handled, name
           process <pid>  what its node knows of one process: links, monitors, queue, parent, ...
+          names [node]   the global names and their holders, as a node (by default the gateway) knows them
           help           print this text
 
         options (the environment variable in brackets sets the same; a flag wins):

@@ -27,4 +27,13 @@ public static class GridFunctions
 
     /// <summary>The functions the node serves (<see cref="IRpc.Functions"/>), as <c>IReadOnlyList&lt;string&gt;</c>. No arguments.</summary>
     public const string Functions = "grid.functions";
+
+    /// <summary>
+    /// <c>global:registered_names()</c> with their holders, from that node's copy: an <c>IReadOnlyList&lt;GlobalName&gt;</c>
+    /// (empty while the node is cut off from the majority of its cluster). No arguments.
+    /// </summary>
+    public const string GlobalNames = "grid.global_names";
+
+    /// <summary><c>global:whereis_name(Name)</c> on that node: the holder's <see cref="Pid"/>, or null. One argument: the name.</summary>
+    public const string GlobalWhereis = "grid.global_whereis";
 }

@@ -18,8 +18,8 @@ public sealed partial class ProcessNode
     /// <inheritdoc />
     public IGlobalRegistry Global => _global ?? throw (IsClient
         ? new InvalidOperationException(
-            $"{Node} is a client of its cluster, and global names are kept by the cluster's members: register and look up global " +
-            "names from a process on a node, or ask one with rpc (grid.Rpc.Call on a node of grid.Nodes).")
+            $"{Node} is a client of its cluster, and global names are kept by the cluster's members: register them from a process on " +
+            $"a node, and look them up by asking a node with rpc (grid.Rpc.Call<Pid?>(node, GridFunctions.GlobalWhereis, [name]), or {GridFunctions.GlobalNames}).")
         : new InvalidOperationException($"Node {Node} has not been started: call StartNode() (the generic host does this for you)."));
 
     /// <summary>Completes when the global names have been loaded.</summary>

@@ -18,6 +18,11 @@ internal static class NodeFunctions
         Function(GridFunctions.Nodes, (IProcessGrid node) => node.Nodes.ToList()),
         Function(GridFunctions.Functions, (IProcessGrid node) => node.Rpc.Functions.ToList()),
         Function(GridFunctions.NodeInfo, (IProcessGrid node) => ((ProcessNode)node).Describe()),
+        Function(GridFunctions.GlobalNames, (IProcessGrid node) => node.Global.Registered()
+            .Select(name => node.Global.Whereis(name) is { } holder ? new GlobalName(name, holder) : null)
+            .OfType<GlobalName>()
+            .ToList()),
+        Function(GridFunctions.GlobalWhereis, (IProcessGrid node, string name) => node.Global.Whereis(name)),
     ];
 
     private static RpcFunction Function(string name, Delegate handler) => RpcFunction.Create(name, handler, reserved: true);

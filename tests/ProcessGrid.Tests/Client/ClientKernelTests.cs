@@ -37,6 +37,11 @@ public sealed class ClientKernelTests
         var global = Assert.Throws<InvalidOperationException>(() => client.Global.Whereis("leader"));
         Assert.Contains("is a client of its cluster", global.Message);
         Assert.Contains("grid.Rpc.Call", global.Message);
+        // ... and the way it names works: a node answers for the global names it knows.
+        var leader = cluster[0].Spawn(async ctx => await ctx.Receive<string>());
+        Assert.True(await cluster[0].Global.Register("leader", leader));
+        Assert.Equal(leader, await client.Rpc.Call<Pid?>(cluster[0].Node, GridFunctions.GlobalWhereis, ["leader"]));
+        Assert.Null(await client.Rpc.Call<Pid?>(cluster[0].Node, GridFunctions.GlobalWhereis, ["nobody"]));
         var groups = Assert.Throws<InvalidOperationException>(() => client.Groups.GetMembers("workers"));
         Assert.Contains("is a client of its cluster", groups.Message);
     }

@@ -50,7 +50,7 @@ public sealed class GridToolTests
     }
 
     [Fact]
-    public async Task Grid_info_processes_and_process_show_what_a_node_and_its_processes_say_about_themselves()
+    public async Task Grid_info_processes_process_and_names_show_what_a_node_knows_of_itself_its_processes_and_the_global_names()
     {
         await using var cluster = await TestCluster.StartAsync(2);
         await cluster.FullyConnected();
@@ -65,6 +65,9 @@ public sealed class GridToolTests
         var process = await RunAsync(["process", ledger.ToString(), .. settings]);
         var exited = await RunAsync(["process", gone.ToString(), .. settings]);
         var nobody = await RunAsync(["processes", "nobody@localhost", .. settings]);
+        Assert.True(await cluster[1].Global.Register("orders-leader", ledger));
+        await TestNode.Eventually(() => cluster[0].Global.Whereis("orders-leader") == ledger, "the gateway to know the global name");
+        var names = await RunAsync(["names", .. settings]);
 
         Assert.True(info.Exit == 0, info.Error);
         Assert.Matches($@"(?m)^creation\s+{cluster[1].Creation}$", info.Output);
@@ -79,6 +82,8 @@ public sealed class GridToolTests
         Assert.Contains("is not a live process of n2@localhost", exited.Error);
         Assert.Equal(1, nobody.Exit);
         Assert.Contains("nobody@localhost did not answer", nobody.Error);
+        Assert.True(names.Exit == 0, names.Error);
+        Assert.Matches($@"(?m)^orders-leader\s+{Regex.Escape(ledger.ToString())}$", names.Output);
     }
 
     [Fact]
