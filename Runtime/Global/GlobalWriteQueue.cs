@@ -12,8 +12,7 @@ namespace ProcessGrid.Runtime.Global;
 /// whole cluster at one claim per commit, whatever the concurrency; a batch pays that commit once for all it carries.</para>
 /// <para>Latency is untouched when there is no concurrency: a write that finds the queue idle starts the batch on its own
 /// thread and is answered on the thread that read its answer, without a hop or a delay to wait for company. One batch
-/// per node is in flight at a time, so a node's writes
-/// reach the table in the order they were submitted.</para>
+/// per node is in flight at a time, so a node's writes reach the table in the order they were submitted.</para>
 /// </remarks>
 internal sealed class GlobalWriteQueue(Func<IReadOnlyList<GlobalWrite>, Task<GlobalClaimOutcome[]>> execute, int maxBatch)
 {
