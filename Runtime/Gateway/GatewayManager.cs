@@ -48,7 +48,7 @@ internal sealed partial class GatewayManager : IMembershipView, IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
 
     /// <summary>The newest cluster view received from any gateway.</summary>
-    private volatile MembershipTableData _view = new(-1, []);
+    private readonly MembershipView _view = new();
 
     /// <summary>The connection of the gateway in use (its first view arrived), or null before the first one.</summary>
     private volatile PeerConnection? _gateway;
@@ -78,12 +78,12 @@ internal sealed partial class GatewayManager : IMembershipView, IAsyncDisposable
     }
 
     /// <summary>The newest cluster view.</summary>
-    public MembershipTableData View => _view;
+    public MembershipTableData View => _view.Current;
 
     /// <summary>The node the client follows the cluster through now, or null while it has none.</summary>
     public NodeName? Gateway => _gateway is { IsOpen: true } gateway ? gateway.Remote.Name : null;
 
-    private IEnumerable<MembershipEntry> ActiveMembers => _view.Entries.Where(e => e.Status == NodeStatus.Active);
+    private IEnumerable<MembershipEntry> ActiveMembers => View.Entries.Where(e => e.Status == NodeStatus.Active);
 
     // ------------------------------------------------------------------------------------------------------------
     // Connecting
@@ -193,7 +193,7 @@ internal sealed partial class GatewayManager : IMembershipView, IAsyncDisposable
         _gateway = connection;
         if (previous is null)
         {
-            LogFollowing(_logger, _node.Node, connection.Remote.Name, _view.Version);
+            LogFollowing(_logger, _node.Node, connection.Remote.Name, View.Version);
         }
         else
         {
@@ -297,16 +297,10 @@ internal sealed partial class GatewayManager : IMembershipView, IAsyncDisposable
     /// <summary>Adopts <paramref name="data"/> if it is newer than the current view, and acts on what changed.</summary>
     private void Apply(MembershipTableData data)
     {
-        MembershipTableData previous;
-        do
+        if (!_view.TryAdvance(data, out var previous))
         {
-            previous = _view;
-            if (data.Version <= previous.Version)
-            {
-                return;
-            }
+            return;
         }
-        while (Interlocked.CompareExchange(ref _view, data, previous) != previous);
         _node.Placement.OnMembersChanged(data.Version, data.Entries.Where(e => e.Status == NodeStatus.Active).Select(e => e.Name));
         foreach (var entry in data.Entries)
         {
@@ -341,10 +335,10 @@ internal sealed partial class GatewayManager : IMembershipView, IAsyncDisposable
 
     /// <inheritdoc />
     public string? EndpointOf(NodeName node) =>
-        _view.Entries.Where(e => e.Name == node && e.Status != NodeStatus.Dead).OrderByDescending(e => e.Creation).FirstOrDefault()?.Endpoint;
+        View.Entries.Where(e => e.Name == node && e.Status != NodeStatus.Dead).OrderByDescending(e => e.Creation).FirstOrDefault()?.Endpoint;
 
     /// <inheritdoc />
-    public bool IsMember(NodeName node) => _view.Entries.Any(e => e.Name == node);
+    public bool IsMember(NodeName node) => View.Entries.Any(e => e.Name == node);
 
     /// <inheritdoc />
     public Refusal? RefusalFor(NodeIdentity peer) => Refusal.Other("a client accepts no connections");

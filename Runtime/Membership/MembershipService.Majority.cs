@@ -24,7 +24,7 @@ internal sealed partial class MembershipService
     {
         var active = 0;
         var reached = 0;
-        foreach (var entry in _view.Entries)
+        foreach (var entry in View.Entries)
         {
             if (entry.Status != NodeStatus.Active)
             {

@@ -48,7 +48,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     private readonly DevelopmentTableServer? _tableServer;
     private readonly ClientGateway _gateway;
     private readonly ClientHealthMonitor _clients;
-    private volatile MembershipTableData _view = new(-1, []);
+    private readonly MembershipView _view = new();
     private readonly List<Task> _loops = [];
     private readonly Lock _roundsGate = new();
     private readonly List<GossipRound> _rounds = [];
@@ -71,10 +71,10 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     private NodeIdentity Self => _distribution.Transport.Self;
 
     /// <summary>The latest view of the table this node has.</summary>
-    public MembershipTableData View => _view;
+    public MembershipTableData View => _view.Current;
 
     /// <summary>The active members, this node included.</summary>
-    public IReadOnlyList<NodeName> ActiveNodes => [.. _view.Entries.Where(e => e.Status == NodeStatus.Active).Select(e => e.Name)];
+    public IReadOnlyList<NodeName> ActiveNodes => [.. View.Entries.Where(e => e.Status == NodeStatus.Active).Select(e => e.Name)];
 
     // ------------------------------------------------------------------------------------------------------------
     // Joining and leaving
@@ -272,7 +272,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         {
             while (await timer.WaitForNextTickAsync(_stopping.Token).ConfigureAwait(false))
             {
-                var targets = _view.Entries
+                var targets = View.Entries
                     .Where(e => e.Status is NodeStatus.Active or NodeStatus.Joining && !e.Is(Self.Name, Self.Creation))
                     .ToList();
                 await Task.WhenAll(targets.Select(ProbeOnceAsync).Append(_clients.ProbeAsync())).ConfigureAwait(false);
@@ -311,7 +311,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     /// <inheritdoc />
     public void OnConnectionLost(NodeName node)
     {
-        var entry = _view.Entries.FirstOrDefault(e => e.Name == node && e.Status is NodeStatus.Active or NodeStatus.Joining);
+        var entry = View.Entries.FirstOrDefault(e => e.Name == node && e.Status is NodeStatus.Active or NodeStatus.Joining);
         if (entry is null || _stopping.IsCancellationRequested || !_fastProbing.TryAdd(node, 0))
         {
             return;
@@ -515,16 +515,10 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
     /// <summary>Adopts <paramref name="data"/> if it is newer than the current view, and acts on what changed.</summary>
     private void Apply(MembershipTableData data)
     {
-        MembershipTableData previous;
-        do
+        if (!_view.TryAdvance(data, out var previous))
         {
-            previous = _view;
-            if (data.Version <= previous.Version)
-            {
-                return;
-            }
+            return;
         }
-        while (Interlocked.CompareExchange(ref _view, data, previous) != previous);
         _node.Placement.OnMembersChanged(data.Version, data.Entries.Where(e => e.Status == NodeStatus.Active).Select(e => e.Name));
         _gateway.Publish(data);
 
@@ -662,10 +656,10 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
 
     /// <inheritdoc />
     public string? EndpointOf(NodeName node) =>
-        _view.Entries.Where(e => e.Name == node && e.Status != NodeStatus.Dead).OrderByDescending(e => e.Creation).FirstOrDefault()?.Endpoint;
+        View.Entries.Where(e => e.Name == node && e.Status != NodeStatus.Dead).OrderByDescending(e => e.Creation).FirstOrDefault()?.Endpoint;
 
     /// <inheritdoc />
-    public bool IsMember(NodeName node) => _view.Entries.Any(e => e.Name == node);
+    public bool IsMember(NodeName node) => View.Entries.Any(e => e.Name == node);
 
     /// <inheritdoc />
     public Refusal? RefusalFor(NodeIdentity peer)
@@ -673,11 +667,11 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
         if (peer.Role == PeerRole.Client)
         {
             // Traffic is kept per peer name: a client named like a member would take that member's place.
-            return _view.Entries.Any(e => e.Name == peer.Name && e.Status != NodeStatus.Dead)
+            return View.Entries.Any(e => e.Name == peer.Name && e.Status != NodeStatus.Dead)
                 ? Refusal.Other($"{peer.Name} is the name of a member node; a client needs a name of its own")
                 : null;
         }
-        foreach (var entry in _view.Entries.Where(e => e.Name == peer.Name))
+        foreach (var entry in View.Entries.Where(e => e.Name == peer.Name))
         {
             if (entry.Creation == peer.Creation && entry.Status == NodeStatus.Dead)
             {
@@ -709,7 +703,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
                     Apply(data);
                     // Confirm once applied, so a joining node knows this one routes by a view that has it.
                     var ack = FrameBuilder.Start(FrameKind.MembershipGossipAck);
-                    ack.WriteInt64(Math.Max(data.Version, _view.Version));
+                    ack.WriteInt64(Math.Max(data.Version, View.Version));
                     if (!connection.Send(ack))
                     {
                         ack.Release();
@@ -717,7 +711,7 @@ internal sealed partial class MembershipService : IMembershipView, IAsyncDisposa
                 }
                 return true;
             case FrameKind.ClusterViewSubscribe:
-                _gateway.Subscribe(connection, () => _view);
+                _gateway.Subscribe(connection, () => View);
                 return true;
             case FrameKind.MembershipGossipAck:
                 OnGossipAcknowledged(connection.Remote.Name, new FrameReader(payload).ReadInt64());

@@ -106,29 +106,7 @@ public sealed class DevelopmentGlobalTests
     public async Task A_lock_passes_between_nodes_at_its_release_and_at_its_holders_exit_and_guards_a_transaction()
     {
         await using var cluster = await TestCluster.StartAsync(3);
-        var first = await WaitingProcess(cluster[1]);
-        var second = await WaitingProcess(cluster[2]);
-        var third = await WaitingProcess(cluster[0]);
-
-        var held = await cluster[1].Global.Lock("ledger", first, Liveness);
-        Assert.NotNull(held);
-        Assert.Null(await cluster[2].Global.Lock("ledger", second, TimeSpan.FromMilliseconds(200)));
-
-        var waiting = cluster[2].Global.Lock("ledger", second, Liveness).AsTask();
-        Assert.False(waiting.IsCompleted);
-        await held.DisposeAsync();
-        var passed = await waiting.Within("the waiter on the third node to get the lock after its release", Liveness);
-        Assert.Equal(second, passed!.Holder);
-
-        var next = cluster[0].Global.Lock("ledger", third, Liveness).AsTask();
-        Assert.False(next.IsCompleted);
-        cluster[2].Send(second, "stop");
-        Assert.Equal(third, (await next.Within("the lock to pass to the seed when its holder exits", Liveness))!.Holder);
-
-        var blocked = await Record.ExceptionAsync(() => cluster[1].Global.Transaction("ledger", first, () => Task.FromResult(0), TimeSpan.FromMilliseconds(200)));
-        Assert.IsType<TimeoutException>(blocked);
-        cluster[0].Send(third, "stop");
-        Assert.Equal(7, await cluster[1].Global.Transaction("ledger", first, () => Task.FromResult(7), Liveness));
+        await LockPassesOn(cluster);
     }
 
     [Fact]

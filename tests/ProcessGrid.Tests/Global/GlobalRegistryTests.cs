@@ -291,24 +291,8 @@ public sealed class GlobalRegistryTests(PostgresServerFixture postgres) : IClass
     [Fact]
     public async Task A_lock_is_held_by_one_process_at_a_time_and_passes_on_at_release_and_at_the_holders_exit()
     {
-        await using var cluster = await ClusterAsync(2);
-        var first = await WaitingProcess(cluster[0]);
-        var second = await WaitingProcess(cluster[1]);
-        var third = await WaitingProcess(cluster[1]);
-
-        var held = await cluster[0].Global.Lock("ledger", first, TimeSpan.FromSeconds(5));
-        Assert.NotNull(held);
-        Assert.Null(await cluster[1].Global.Lock("ledger", second, TimeSpan.FromMilliseconds(200)));
-
-        var waiting = cluster[1].Global.Lock("ledger", second, Liveness).AsTask();
-        Assert.False(waiting.IsCompleted);
-        await held.DisposeAsync();
-        var passed = await waiting.Within("the waiter to get the lock after its release", Liveness);
-        Assert.Equal(second, passed!.Holder);
-
-        var next = cluster[1].Global.Lock("ledger", third, Liveness).AsTask();
-        cluster[1].Send(second, "stop");
-        Assert.Equal(third, (await next.Within("the lock to pass on when its holder exits", Liveness))!.Holder);
+        await using var cluster = await ClusterAsync(3);
+        await LockPassesOn(cluster);
     }
 
     [Fact]

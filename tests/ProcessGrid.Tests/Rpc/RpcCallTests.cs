@@ -210,16 +210,8 @@ public sealed class RpcCallTests
     [Fact]
     public async Task A_call_to_a_node_that_stops_while_the_function_ignores_its_token_fails_with_nodedown_when_the_node_is_gone()
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var never = new TaskCompletionSource();
-        await using var cluster = await TestCluster.StartAsync(2, configure: options => options.Rpc
-            .Register("stuck", async () =>
-            {
-                started.TrySetResult();
-                await never.Task;
-            }));
-        var call = cluster[0].Rpc.Call<object>(cluster[1].Node, "stuck", [], LongerThanAnyTest).AsTask();
-        await started.Task.Within("the function to start");
+        var (cluster, call) = await CallThatNeverReturnsAsync();
+        await using var _ = cluster;
 
         await cluster[1].StopAsync(TestContext.Current.CancellationToken);
 
@@ -230,16 +222,8 @@ public sealed class RpcCallTests
     [Fact]
     public async Task A_call_whose_connection_is_lost_during_the_call_fails_with_nodedown()
     {
-        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        var never = new TaskCompletionSource();
-        await using var cluster = await TestCluster.StartAsync(2, configure: options => options.Rpc
-            .Register("stuck", async () =>
-            {
-                started.TrySetResult();
-                await never.Task;
-            }));
-        var call = cluster[0].Rpc.Call<object>(cluster[1].Node, "stuck", [], LongerThanAnyTest).AsTask();
-        await started.Task.Within("the function to start");
+        var (cluster, call) = await CallThatNeverReturnsAsync();
+        await using var _ = cluster;
 
         cluster[0].Disconnect(cluster[1].Node);
 
@@ -319,5 +303,21 @@ public sealed class RpcCallTests
 
         release.Set();
         Assert.True(await blocking.Within("the blocked call to finish"));
+    }
+
+    /// <summary>Two nodes, and a call from the first to a function of the second that has started and never returns.</summary>
+    private static async Task<(TestCluster Cluster, Task<object> Call)> CallThatNeverReturnsAsync()
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var never = new TaskCompletionSource();
+        var cluster = await TestCluster.StartAsync(2, configure: options => options.Rpc
+            .Register("stuck", async () =>
+            {
+                started.TrySetResult();
+                await never.Task;
+            }));
+        var call = cluster[0].Rpc.Call<object>(cluster[1].Node, "stuck", [], LongerThanAnyTest).AsTask();
+        await started.Task.Within("the function to start");
+        return (cluster, call);
     }
 }
